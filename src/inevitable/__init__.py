@@ -1,0 +1,24 @@
+"""inevitable: make a historical counterfactual testable.
+
+>>> import inevitable as inv
+>>> sc = inv.scenario("granovetter")
+>>> run = sc.run(seed=1)
+"""
+
+__version__ = "0.1.0"
+
+from inevitable.engine import Mechanism, Output, Param, RunResult, Sim, Snapshot, Timeline  # noqa: E402
+from inevitable.errors import InputError  # noqa: E402
+from inevitable.scenarios.loader import Scenario, builtin_names, scenario  # noqa: E402
+
+
+def run(scenario_ref, seed: int = 0, params=None, steps=None, **kw) -> RunResult:
+    """Run a scenario (a :class:`Scenario`, a built-in name or a path) once."""
+    sc = scenario_ref if isinstance(scenario_ref, Scenario) else scenario(scenario_ref)
+    return sc.run(seed=seed, params={**(params or {}), **kw}, steps=steps)
+
+
+__all__ = [
+    "InputError", "Mechanism", "Output", "Param", "RunResult", "Scenario", "Sim", "Snapshot",
+    "Timeline", "builtin_names", "run", "scenario",
+]

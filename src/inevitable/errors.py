@@ -1,0 +1,16 @@
+"""The one exception type users see.
+
+Anything raised as :class:`InputError` is a problem with what the user gave us
+(a file, a name, a value). The CLI prints its message on one line and exits
+with status 2; the Python API lets it propagate so notebooks show it plainly.
+"""
+
+from __future__ import annotations
+
+
+class InputError(ValueError):
+    """Bad input: the message names what is wrong and where."""
+
+    def __init__(self, message: str, where: str | None = None) -> None:
+        self.where = where
+        super().__init__(f"{where}: {message}" if where else message)

@@ -1,0 +1,1 @@
+"""Scenario files: schema, safe loading with located errors, built-in scenarios."""

@@ -1,0 +1,247 @@
+"""Find, read and check scenarios; build simulations from them.
+
+A built-in scenario is addressed by its name (``epstein``), a user's by its
+path (``my/scenario.yaml``). Loading checks everything that can be checked
+before a run starts (mechanism names, parameter names, types, ranges, priors,
+sources, event dates, outputs), so a bad file stops here with one line naming
+file, line and field, and nothing runs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from inevitable import __version__
+from inevitable.engine.mechanism import Mechanism
+from inevitable.engine.params import Param
+from inevitable.engine.registry import all_mechanisms
+from inevitable.engine.result import RunResult
+from inevitable.engine.sim import Sim, declared_params
+from inevitable.engine.timeline import Timeline, month_index, parse_month
+from inevitable.errors import InputError
+from inevitable.scenarios.schema import ScenarioSpec
+from inevitable.scenarios.yamlsource import YamlSource
+
+BUILTIN_PACKAGE = "inevitable.scenarios.builtin"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A checked scenario, ready to run. Obtain one with :func:`scenario`."""
+
+    spec: ScenarioSpec
+    source: str
+    text: str = field(repr=False)
+    mechanisms: tuple[type[Mechanism], ...] = field(repr=False)
+    decls: dict[str, Param] = field(repr=False)
+    values: dict[str, Any] = field(repr=False)
+    priors: dict[str, Any] = field(repr=False)
+    timeline: Timeline = field(repr=False)
+    events: tuple[dict[str, Any], ...] = field(repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def title(self) -> str:
+        return self.spec.title
+
+    @property
+    def hash(self) -> str:
+        """A digest of the scenario's content (not its path): part of every run's key."""
+        canon = json.dumps(self.spec.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(canon.encode()).hexdigest()[:16]
+
+    def check_overrides(self, overrides: Mapping[str, Any], where: str = "--set") -> dict:
+        """Overrides checked against the declarations; errors name the parameter."""
+        out = {}
+        for name, value in overrides.items():
+            if name not in self.decls:
+                raise InputError(_unknown_param(name, self.decls), f"{where} {name}")
+            try:
+                out[name] = self.decls[name].coerce(name, value)
+            except InputError as exc:
+                raise InputError(str(exc), f"{where} {name}") from None
+        return out
+
+    def sim(
+        self, seed: int = 0, params: Mapping[str, Any] | None = None, steps: int | None = None
+    ) -> Sim:
+        values = {**self.values, **self.check_overrides(params or {})}
+        timeline = self.timeline if steps is None else self.timeline.with_steps(int(steps))
+        if timeline.steps < 1:
+            raise InputError("steps must be at least 1", "--steps")
+        return Sim(
+            self.mechanisms, timeline=timeline, seed=seed, params=values, events=self.events,
+            meta={"scenario": self.name, "scenario_hash": self.hash, "code_version": __version__},
+        )
+
+    def run(
+        self,
+        seed: int = 0,
+        params: Mapping[str, Any] | None = None,
+        steps: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> RunResult:
+        result = self.sim(seed, params, steps).run(progress=progress)
+        wanted = self.spec.outputs.series
+        if wanted is not None:
+            result.series = {k: result.series[k] for k in wanted}
+        return result
+
+
+def builtin_names() -> list[str]:
+    root = resources.files(BUILTIN_PACKAGE)
+    return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".yaml"))
+
+
+def scenario(ref: str | Path) -> Scenario:
+    """Load a built-in scenario by name, or a scenario file by path."""
+    text, source = _read(ref)
+    return parse(text, source)
+
+
+def _read(ref: str | Path) -> tuple[str, str]:
+    ref_s = str(ref)
+    looks_like_path = isinstance(ref, Path) or "/" in ref_s or ref_s.endswith((".yaml", ".yml"))
+    if not looks_like_path:
+        if ref_s in builtin_names():
+            text = resources.files(BUILTIN_PACKAGE).joinpath(f"{ref_s}.yaml").read_text()
+            return text, ref_s
+        if not Path(ref_s).exists():
+            raise InputError(
+                f"unknown scenario '{ref_s}' (built-in: {', '.join(builtin_names())}; "
+                "or give the path of a .yaml file)"
+            )
+    path = Path(ref_s)
+    if path.suffix not in (".yaml", ".yml"):
+        raise InputError("a scenario file must end in .yaml or .yml", ref_s)
+    try:
+        return path.read_text(encoding="utf-8"), ref_s
+    except FileNotFoundError:
+        raise InputError("no such file", ref_s) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a scenario file", ref_s) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read: {exc}", ref_s) from None
+
+
+def parse(text: str, source: str = "<scenario>") -> Scenario:
+    src = YamlSource.parse(text, source)
+    if not isinstance(src.data, dict):
+        raise InputError("a scenario file must be a mapping of sections (name, title, ...)", source)
+    try:
+        spec = ScenarioSpec.model_validate(src.data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
+        raise src.error(loc, _pydantic_message(err)) from None
+    return _check(spec, src, text)
+
+
+_UNION_TAGS = {"uniform", "loguniform", "normal", "beta", "triangular"}
+
+
+def _pydantic_message(err: dict) -> str:
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        return "unknown field"
+    if err["type"] == "missing":
+        return "required field is missing"
+    return msg.removeprefix("Value error, ")
+
+
+def _unknown_param(name: str, decls: Mapping[str, Param]) -> str:
+    close = difflib.get_close_matches(name, list(decls), n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(sorted(decls))})"
+    return f"unknown parameter '{name}'{hint}"
+
+
+def _check(spec: ScenarioSpec, src: YamlSource, text: str) -> Scenario:
+    known = all_mechanisms()
+    classes = []
+    for i, name in enumerate(spec.mechanisms):
+        if name not in known:
+            raise src.error(("mechanisms", i), f"unknown mechanism '{name}' "
+                            f"(known: {', '.join(sorted(known))})")
+        classes.append(known[name])
+    decls = declared_params(classes)
+
+    values = {n: d.default for n, d in decls.items()}
+    priors = {n: d.prior for n, d in decls.items() if d.prior is not None}
+    for name, ps in spec.parameters.items():
+        loc = ("parameters", name)
+        if name not in decls:
+            raise src.error(loc, _unknown_param(name, decls))
+        if ps.value is not None:
+            try:
+                values[name] = decls[name].coerce(name, ps.value)
+            except InputError as exc:
+                raise src.error((*loc, "value"), str(exc)) from None
+        if ps.prior is not None:
+            lo, hi = ps.prior.support
+            d = decls[name]
+            if (d.low is not None and lo < d.low) or (d.high is not None and hi > d.high):
+                raise src.error((*loc, "prior"), f"prior support [{lo}, {hi}] leaves the "
+                                f"parameter's range [{d.low}, {d.high}]")
+            priors[name] = ps.prior
+        if (ps.value is not None or ps.prior is not None) and not (ps.source or ps.assumption):
+            raise src.error(loc, "give a 'source' for this figure, or mark it 'assumption: true'")
+
+    for pname, pop in spec.populations.items():
+        if isinstance(pop.size, str) and pop.size not in decls:
+            raise src.error(("populations", pname, "size"), _unknown_param(pop.size, decls))
+
+    timeline = _timeline(spec, src)
+    events = []
+    for i, ev in enumerate(spec.events):
+        try:
+            step = timeline.step_of(ev.date, "")
+        except InputError as exc:
+            raise src.error(("events", i, "date"), str(exc)) from None
+        events.append({**ev.model_dump(mode="json"), "step": step})
+
+    series = {n for c in classes for n in c.series}
+    finals = series | {n for c in classes for n in c.finals}
+    for kind, names, pool in (("series", spec.outputs.series, series),
+                              ("final", spec.outputs.final, finals)):
+        for i, n in enumerate(names or []):
+            if n not in pool:
+                raise src.error(("outputs", kind, i), f"no {kind} named '{n}' "
+                                f"(available: {', '.join(sorted(pool))})")
+
+    return Scenario(
+        spec=spec, source=src.name, text=text, mechanisms=tuple(classes), decls=decls,
+        values=values, priors=priors, timeline=timeline, events=tuple(events),
+    )
+
+
+def _timeline(spec: ScenarioSpec, src: YamlSource) -> Timeline:
+    t = spec.time
+    if t.unit == "tick":
+        return Timeline(steps=t.steps, unit="tick")
+    try:
+        start = parse_month(t.start)
+    except InputError as exc:
+        raise src.error(("time", "start"), str(exc)) from None
+    if t.end is not None:
+        try:
+            end = parse_month(t.end)
+        except InputError as exc:
+            raise src.error(("time", "end"), str(exc)) from None
+        steps = month_index(*end) - month_index(*start)
+        if steps < 1:
+            raise src.error(("time", "end"), "must come after 'start'")
+    else:
+        steps = t.steps
+    return Timeline(steps=steps, unit="month", start=t.start)

@@ -1,0 +1,167 @@
+"""The scenario file format, as pydantic models.
+
+A scenario is data: which mechanisms run (in order), over what time, with
+which parameter values, priors and sources, which exogenous events, and what
+it reports. Every section forbids unknown keys, so a misspelt field is an
+error with its line number rather than a silent default.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from inevitable.engine.params import Prior
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ParamSpec(_Strict):
+    """A scenario's setting of one declared parameter.
+
+    ``value`` replaces the mechanism's default; ``prior`` replaces its prior.
+    A historical figure carries its ``source``; a guess says
+    ``assumption: true`` and should have a prior wide enough to be honest.
+    """
+
+    value: Any = None
+    prior: Prior | None = None
+    unit: str | None = None
+    source: str | None = None
+    assumption: bool = False
+    note: str | None = None
+
+
+class TimeSpec(_Strict):
+    unit: Literal["tick", "month"] = "tick"
+    steps: int | None = Field(default=None, ge=1)
+    start: str | None = None
+    end: str | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> TimeSpec:
+        if self.unit == "tick" and self.steps is None:
+            raise ValueError("a tick timeline needs 'steps'")
+        if self.unit == "month":
+            if self.start is None:
+                raise ValueError("a month timeline needs 'start' (YYYY-MM)")
+            if self.steps is None and self.end is None:
+                raise ValueError("a month timeline needs 'end' (YYYY-MM) or 'steps'")
+        return self
+
+
+class PopulationSpec(_Strict):
+    """A population of individual agents; ``size`` may name a parameter."""
+
+    size: int | str
+    doc: str = ""
+    source: str | None = None
+
+
+class EventSpec(_Strict):
+    """An exogenous input: something that happens at a date, with its source.
+
+    ``set`` names the exogenous inputs it changes (read by mechanisms); the
+    consequences of an event are never scripted here.
+    """
+
+    date: str | int
+    name: str
+    source: str
+    kind: str = "event"
+    set: dict[str, Any] = Field(default_factory=dict)
+    note: str | None = None
+
+
+class Relation(_Strict):
+    """How one claim bears on another."""
+
+    supports: str | None = None
+    disputes: str | None = None
+    refines: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Relation:
+        if sum(x is not None for x in (self.supports, self.disputes, self.refines)) != 1:
+            raise ValueError("a relation names exactly one of supports, disputes, refines")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in ("supports", "disputes", "refines") if getattr(self, k))
+
+    @property
+    def target(self) -> str:
+        return getattr(self, self.kind)
+
+
+class ClaimSpec(_Strict):
+    """One claim of the argument, paraphrased, with what encodes and tests it.
+
+    ``encodes`` lists model elements as ``kind:name`` (mechanism:, param:,
+    theory:, strategy:, event:, target:, outcome:, series:); the loader checks
+    that each exists.
+    """
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    author: str
+    page: str | None = None
+    source: str
+    kind: Literal["mechanism", "hypothesis", "fact", "interpretation", "counterfactual"]
+    says: str
+    encodes: list[str] = Field(default_factory=list)
+    tested_by: list[str] = Field(default_factory=list)
+    relations: list[Relation] = Field(default_factory=list)
+
+
+class TargetSpec(_Strict):
+    """An observed figure the model is calibrated or validated against.
+
+    ``value`` with ``sd``, or a ``low``-``high`` range, at a ``date``; the
+    ``quantity`` is a series (read at that date) or a final value.
+    """
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    quantity: str
+    date: str | None = None
+    value: float | None = None
+    sd: float | None = Field(default=None, gt=0)
+    low: float | None = None
+    high: float | None = None
+    source: str
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _has_figure(self) -> TargetSpec:
+        if self.value is None and (self.low is None or self.high is None):
+            raise ValueError("a target needs a 'value' (with 'sd') or both 'low' and 'high'")
+        if self.low is not None and self.high is not None and self.high < self.low:
+            raise ValueError("'high' is below 'low'")
+        return self
+
+
+class OutputsSpec(_Strict):
+    series: list[str] | None = None
+    final: list[str] | None = None
+
+
+class ScenarioSpec(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    description: str = ""
+    mechanisms: list[str] = Field(min_length=1)
+    time: TimeSpec
+    populations: dict[str, PopulationSpec] = Field(default_factory=dict)
+    parameters: dict[str, ParamSpec] = Field(default_factory=dict)
+    events: list[EventSpec] = Field(default_factory=list)
+    outputs: OutputsSpec = Field(default_factory=OutputsSpec)
+    references: dict[str, str] = Field(default_factory=dict)
+    # Sections the flagship scenario fills; their contents are checked by the
+    # mechanisms and experiments that read them.
+    strategies: dict[str, Any] = Field(default_factory=dict)
+    outcomes: dict[str, Any] = Field(default_factory=dict)
+    targets: list[TargetSpec] = Field(default_factory=list)
+    claims: list[ClaimSpec] = Field(default_factory=list)
