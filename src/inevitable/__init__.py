@@ -7,9 +7,9 @@
 
 __version__ = "0.1.0"
 
-from inevitable.engine import Mechanism, Output, Param, RunResult, Sim, Snapshot, Timeline  # noqa: E402
-from inevitable.errors import InputError  # noqa: E402
-from inevitable.scenarios.loader import Scenario, builtin_names, scenario  # noqa: E402
+from inevitable.engine import Mechanism, Output, Param, RunResult, Sim, Snapshot, Timeline
+from inevitable.errors import InputError
+from inevitable.scenarios.loader import Scenario, builtin_names, scenario
 
 
 def run(scenario_ref, seed: int = 0, params=None, steps=None, **kw) -> RunResult:

@@ -70,7 +70,9 @@ class Mechanism:
         return {}
 
     # -- the services it may use -------------------------------------------
-    def alloc(self, name: str, shape: int | tuple[int, ...], dtype: Any, fill: Any = 0) -> np.ndarray:
+    def alloc(
+        self, name: str, shape: int | tuple[int, ...], dtype: Any, fill: Any = 0
+    ) -> np.ndarray:
         """A preallocated state array, saved in snapshots under ``<mechanism>.<name>``."""
         return self.sim.alloc(f"{self.name}.{name}", shape, dtype, fill)
 

@@ -25,7 +25,7 @@ class YamlSource:
     def parse(cls, text: str, name: str) -> YamlSource:
         try:
             root = yaml.compose(text, Loader=yaml.SafeLoader)
-            data = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 (SafeLoader)
+            data = yaml.load(text, Loader=yaml.SafeLoader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = f"{name}:{mark.line + 1}" if mark else name

@@ -1,0 +1,139 @@
+"""The command line: thin verbs over the Python API.
+
+Parse, call the API, print. Any :class:`~inevitable.errors.InputError` becomes
+one line on stderr and exit status 2, before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from inevitable import __version__
+from inevitable.errors import InputError
+from inevitable.scenarios.loader import builtin_names, scenario
+from inevitable.store.files import check_target, write_result
+
+app = typer.Typer(
+    name="inevitable",
+    help="Make a historical counterfactual testable: run, compare and question "
+    "calibrated agent-based models.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def parse_sets(pairs: list[str]) -> dict[str, Any]:
+    """``["a=1", "b=[0,0.5]", "c=round"]`` -> ``{"a": 1, "b": [0, 0.5], "c": "round"}``.
+
+    A value is read as JSON when it parses as JSON, else taken as text, so
+    numbers, booleans and lists need no quoting beyond the shell's.
+    """
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InputError(f"expected KEY=VALUE, got '{pair}'", "--set")
+        try:
+            values[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            values[key] = raw
+    return values
+
+
+@app.command("scenarios")
+def scenarios_cmd() -> None:
+    """List the built-in scenarios, one line each."""
+    for name in builtin_names():
+        out.print(f"[bold]{name:<14}[/bold] {scenario(name).title}", highlight=False)
+
+
+@app.command("check")
+def check_cmd(file: Annotated[str, typer.Argument(help="a scenario file (.yaml) or name")]) -> None:
+    """Validate a scenario file; print what it contains, or the first problem found."""
+    sc = scenario(file)
+    tl = sc.timeline
+    span = f"{tl.label(0)}..{tl.label(tl.steps)} ({tl.steps} {tl.unit}s)"
+    out.print(
+        f"ok: {sc.name}: {len(sc.mechanisms)} mechanism(s), {len(sc.decls)} parameters, "
+        f"{len(sc.events)} events, {len(sc.spec.targets)} targets, {len(sc.spec.claims)} "
+        f"claims, {span}", highlight=False)
+
+
+@app.command("run")
+def run_cmd(
+    scenario_ref: Annotated[str, typer.Argument(metavar="SCENARIO",
+                                                help="built-in name or path to a .yaml file")],
+    set_: Annotated[list[str], typer.Option("--set", metavar="KEY=VALUE",
+                                            help="override a parameter (repeatable)")] = [],  # noqa: B006
+    seed: Annotated[int, typer.Option(help="the run's seed")] = 0,
+    steps: Annotated[int | None,
+                     typer.Option(help="number of steps (default: the scenario's)")] = None,
+    out_file: Annotated[Path | None,
+                        typer.Option("--out", help="write .json, .csv or .parquet")] = None,
+) -> None:
+    """Run a scenario once and print a summary, or write the series to a file."""
+    sc = scenario(scenario_ref)
+    params = sc.check_overrides(parse_sets(set_))
+    if out_file is not None:
+        check_target(out_file)
+    if steps is not None and steps < 1:
+        raise InputError("must be at least 1", "--steps")
+    sim = sc.sim(seed=seed, params=params, steps=steps)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True,
+                  disable=not err.is_terminal) as bar:
+        task = bar.add_task(f"{sc.name} seed {seed}", total=sim.steps)
+        result = sim.run(progress=lambda t, n: bar.update(task, completed=t))
+    wanted = sc.spec.outputs.series
+    if wanted is not None:
+        result.series = {k: result.series[k] for k in wanted}
+    if out_file is not None:
+        write_result(result, out_file)
+        err.print(f"wrote {out_file}", highlight=False)
+        return
+    _summary(result)
+
+
+def _summary(result) -> None:
+    table = Table(title=f"{result.meta.get('scenario')} (seed {result.seed}, "
+                  f"{len(result.labels) - 1} steps)")
+    for col in ("series", "start", "end", "min", "mean", "max"):
+        table.add_column(col, justify="left" if col == "series" else "right")
+    for name, values in result.series.items():
+        v = np.asarray(values, dtype=float)
+        table.add_row(name, *(f"{x:.4g}" for x in (v[0], v[-1], v.min(), v.mean(), v.max())))
+    out.print(table)
+    extra = {k: v for k, v in result.final.items() if k not in result.series}
+    if extra:
+        out.print("final: " + ", ".join(f"{k} = {v}" for k, v in extra.items()), highlight=False)
+
+
+@app.command("version")
+def version_cmd() -> None:
+    """Print the version."""
+    out.print(__version__)
+
+
+def main() -> None:
+    try:
+        app()
+    except InputError as exc:
+        err.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Writing results: single-run files now; the DuckDB/Parquet results store later."""

@@ -1,0 +1,112 @@
+"""The CLI verbs, and their refusals: status 2, one line, nothing written."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from inevitable.cli import parse_sets
+from inevitable.store.files import read_parquet_meta
+
+
+def test_parse_sets_reads_json_else_text():
+    assert parse_sets(["a=1", "b=[0,0.01]", "c=round", "d=true", "e=0.7"]) == {
+        "a": 1, "b": [0, 0.01], "c": "round", "d": True, "e": 0.7}
+
+
+def test_scenarios_lists_builtins_one_line_each(cli):
+    code, out, _ = cli("scenarios")
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert any(line.startswith("granovetter") for line in lines)
+    assert all(len(line.split()) > 1 for line in lines)
+
+
+def test_check_accepts_a_builtin_and_a_file(cli, tmp_path):
+    code, out, _ = cli("check", "granovetter")
+    assert code == 0 and out.startswith("ok: granovetter")
+
+
+def test_run_writes_json_with_series_final_and_metadata(cli, tmp_path):
+    path = tmp_path / "run.json"
+    code, _, _ = cli("run", "granovetter", "--set", "thresholds=[0,0.01,0.02]",
+                     "--seed", "4", "--steps", "5", "--out", str(path))
+    assert code == 0
+    data = json.loads(path.read_text())
+    assert data["series"]["participation"] == pytest.approx([0, 1 / 3, 1, 1, 1, 1])
+    assert len(data["series"]["participation"]) == 6  # step 0 included
+    assert data["final"]["participants"] == 3
+    assert data["seed"] == 4 and data["scenario"] == "granovetter"
+    assert data["parameters"]["thresholds"] == [0.0, 0.01, 0.02]
+    assert "code_version" in data and "scenario_hash" in data
+
+
+def test_run_writes_csv_and_parquet_with_the_same_numbers(cli, tmp_path):
+    args = ("run", "granovetter", "--set", "sd=0.2", "--seed", "2")
+    assert cli(*args, "--out", str(tmp_path / "r.json"))[0] == 0
+    assert cli(*args, "--out", str(tmp_path / "r.csv"))[0] == 0
+    assert cli(*args, "--out", str(tmp_path / "r.parquet"))[0] == 0
+    want = json.loads((tmp_path / "r.json").read_text())["series"]["participation"]
+    rows = (tmp_path / "r.csv").read_text().strip().splitlines()
+    assert rows[0] == "step,time,participation"
+    assert [float(r.split(",")[2]) for r in rows[1:]] == want
+    table = pq.read_table(tmp_path / "r.parquet")
+    assert table.column("participation").to_pylist() == want
+    assert read_parquet_meta(tmp_path / "r.parquet")["seed"] == 2
+
+
+def test_run_without_out_prints_a_summary(cli):
+    code, out, _ = cli("run", "granovetter", "--seed", "1")
+    assert code == 0 and "participation" in out and "final:" in out
+
+
+BAD = [
+    (("run", "nope"), "unknown scenario 'nope'"),
+    (("run", "granovetter", "--set", "sdd=0.1"),
+     "--set sdd: unknown parameter 'sdd'; did you mean 'sd'?"),
+    (("run", "granovetter", "--set", "sd=abc"),
+     "--set sd: parameter 'sd' must be a number, got 'abc'"),
+    (("run", "granovetter", "--set", "sd=-1"), "below its minimum"),
+    (("run", "granovetter", "--set", "distribution=gamma"), "must be one of uniform, normal"),
+    (("run", "granovetter", "--set", "sd"), "--set: expected KEY=VALUE, got 'sd'"),
+    (("run", "granovetter", "--steps", "0"), "--steps: must be at least 1"),
+    (("check", "missing.yaml"), "missing.yaml: no such file"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD)
+def test_bad_input_exits_2_with_one_line(cli, args, message):
+    code, out, err = cli(*args)
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("error: ")
+    assert message in err
+    assert "Traceback" not in out + err
+
+
+def test_bad_yaml_file_names_its_line(cli, tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text("name: x\ntitle: [unclosed\n")
+    code, _, err = cli("check", str(f))
+    assert code == 2 and err.startswith(f"error: {f}:") and "malformed YAML" in err
+
+
+@pytest.mark.parametrize("name", ["r.txt", "r", "nodir/r.json"])
+def test_bad_output_path_writes_nothing(cli, tmp_path, name):
+    target = tmp_path / name
+    code, _, err = cli("run", "granovetter", "--out", str(target))
+    assert code == 2 and err.startswith("error: --out")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_parameter_with_out_writes_nothing(cli, tmp_path):
+    code, _, _ = cli("run", "granovetter", "--set", "sd=x", "--out", str(tmp_path / "r.json"))
+    assert code == 2 and list(tmp_path.iterdir()) == []
+
+
+def test_unreadable_scenario_file(cli, tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_bytes(b"\xff\xfe\x00")
+    code, _, err = cli("run", str(f))
+    assert code == 2 and "cannot read" in err
