@@ -63,6 +63,7 @@ class Sim:
         seed: int = 0,
         params: Mapping[str, Any] | None = None,
         events: Sequence[Any] = (),
+        data: Mapping[str, Any] | None = None,
         meta: Mapping[str, Any] | None = None,
     ) -> None:
         self.mechanism_classes = tuple(mechanisms)
@@ -72,6 +73,8 @@ class Sim:
         self.timeline = timeline
         self.seed = int(seed)
         self.events = tuple(events)
+        # scenario data that mechanisms read (e.g. strategies); JSON-ready
+        self.data = dict(data or {})
         self.meta = dict(meta or {})
         self.t = 0
         self.state: dict[str, np.ndarray] = {}

@@ -36,6 +36,7 @@ class Snapshot:
     results: dict[str, np.ndarray]
     meta: dict[str, Any]
     events: tuple[Any, ...] = ()
+    data: dict[str, Any] | None = None
 
     @classmethod
     def of(cls, sim: Sim) -> Snapshot:
@@ -49,6 +50,7 @@ class Snapshot:
             results={k: v[: sim.t + 1].copy() for k, v in sim.results.items()},
             meta=dict(sim.meta),
             events=sim.events,
+            data=sim.data,
         )
 
     def branch(
@@ -62,7 +64,7 @@ class Snapshot:
             raise InputError(f"cannot branch at step {self.t} into a run of {timeline.steps} steps")
         sim = Sim(
             classes, timeline=timeline, seed=self.seed, params=merged,
-            events=self.events, meta=self.meta,
+            events=self.events, data=self.data, meta=self.meta,
         )
         if set(sim.state) != set(self.state):
             raise InputError("snapshot does not match the model's state arrays")
@@ -93,6 +95,7 @@ class Snapshot:
                          "start": self.timeline.start},
             "meta": self.meta,
             "events": list(self.events),
+            "data": self.data or {},
         }
         arrays = {f"state/{k}": v for k, v in self.state.items()}
         arrays.update({f"results/{k}": v for k, v in self.results.items()})
@@ -120,4 +123,5 @@ class Snapshot:
             t=header["t"], seed=header["seed"], mechanisms=tuple(header["mechanisms"]),
             params=header["params"], timeline=Timeline(**tl), state=state, results=results,
             meta=header["meta"], events=tuple(header.get("events", ())),
+            data=header.get("data", {}),
         )

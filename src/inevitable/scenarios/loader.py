@@ -83,6 +83,7 @@ class Scenario:
             raise InputError("steps must be at least 1", "--steps")
         return Sim(
             self.mechanisms, timeline=timeline, seed=seed, params=values, events=self.events,
+            data={"strategies": self.spec.model_dump(mode="json")["strategies"]},
             meta={"scenario": self.name, "scenario_hash": self.hash, "code_version": __version__},
         )
 
@@ -201,6 +202,11 @@ def _check(spec: ScenarioSpec, src: YamlSource, text: str) -> Scenario:
     for pname, pop in spec.populations.items():
         if isinstance(pop.size, str) and pop.size not in decls:
             raise src.error(("populations", pname, "size"), _unknown_param(pop.size, decls))
+
+    for cls in classes:
+        check = getattr(cls, "check_scenario", None)
+        if check is not None:
+            check(spec, src, values)
 
     timeline = _timeline(spec, src)
     events = []

@@ -1,0 +1,118 @@
+"""The Opposition's cadre: recruited in action, lost in abstention.
+
+Open supporters with strong private sympathy join the organised cadre, at a
+base rate and faster when the Opposition builds a faction or appeals to
+workers. Cadre drift away at a base rate and faster while the Opposition
+makes them abstain from action (Cliff p. 19: cadres cannot be kept if they
+must abstain); they capitulate the more their livelihood hangs on the
+apparatus, and much more once the leaders are expelled.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from inevitable.engine.mechanism import Mechanism, Output
+from inevitable.engine.params import Param, Uniform
+from inevitable.engine.registry import register
+from inevitable.mechanisms.soviet import common as k
+from inevitable.mechanisms.soviet.kernels import organise
+
+
+@register
+class Cadre(Mechanism):
+    name = "cadre"
+    claims = ("cliff-19-cadres-need-action", "cliff-19-dilemma")
+    params = {
+        "retention_on": k.switch("cadre retention", "abstention costs cadre",
+                                 claim=("cliff-19-cadres-need-action",)),
+        "join_base": Param(0.01, "float", unit="per month", low=0.0, high=1.0,
+                           prior=Uniform(low=0.0, high=0.03),
+                           doc="chance an open, convinced supporter joins the cadre unasked",
+                           assumption=True, source="no measure"),
+        "join_organised": Param(0.03, "float", unit="per month", low=0.0, high=1.0,
+                                prior=Uniform(low=0.02, high=0.3),
+                                doc="extra chance when the Opposition organises a faction",
+                                assumption=True, source="calibrated on 4,000-20,000 cadre in "
+                                                        "1926 (Broue; Deutscher)"),
+        "join_sympathy": Param(0.6, "float", low=0.0, high=1.0, prior=Uniform(low=0.4, high=0.8),
+                               doc="private sympathy needed to join", assumption=True,
+                               source="no measure"),
+        "attrition": Param(0.01, "float", unit="per month", low=0.0, high=1.0,
+                           prior=Uniform(low=0.0, high=0.03),
+                           doc="cadre lost per month in any case", assumption=True,
+                           source="no measure"),
+        "abstention_loss": Param(0.06, "float", unit="per month", low=0.0, high=1.0,
+                                 prior=Uniform(low=0.0, high=0.15),
+                                 doc="extra cadre lost per month of full abstention",
+                                 assumption=True, source="Cliff (19), as the review reports; "
+                                                         "size unknown",
+                                 claim=("cliff-19-cadres-need-action",)),
+        "bloc_cadre": Param(0.1, "float", low=0.0, high=1.0, prior=Uniform(low=0.0, high=0.2),
+                            doc="share of Leningrad's members that Zinoviev's machine brings "
+                                "into the United Opposition's cadre (they recant with their "
+                                "leaders when the bloc breaks)", assumption=True,
+                            source="19 Dec 1927: 23 Zinovievists recant (Felshtinsky & "
+                                   "Chernyavsky); size of the contingent unknown",
+                            claim=("marot-leningrad-fiefdom",)),
+        "underground_joining": Param(0.2, "float", low=0.0, high=1.0,
+                                     prior=Uniform(low=0.0, high=0.5),
+                                     doc="joining rate once the Opposition is outlawed, relative "
+                                         "to before", assumption=True, source="no measure"),
+        "capitulation": Param(0.01, "float", unit="per month", low=0.0, high=1.0,
+                              prior=Uniform(low=0.0, high=0.03),
+                              doc="capitulation chance per unit of dependence, before expulsion",
+                              assumption=True, source="no measure"),
+        "capitulation_after": Param(25.0, "float", low=0.0, high=50.0,
+                                    prior=Uniform(low=5.0, high=40.0),
+                                    doc="multiplier on capitulation once the leaders are out",
+                                    assumption=True, source="recantations of Dec 1927 and "
+                                    "1928-29 (Felshtinsky; Halfin); size unknown"),
+    }
+    series = {
+        "cadre": Output("organised Opposition cadre (real count)", "people"),
+        "capitulations": Output("cumulative capitulations (real count)", "people"),
+    }
+    finals = {"cadre_peak": Output("largest cadre reached", "people")}
+
+    def init(self, sim) -> None:
+        n_wp = sim.state[k.WP_CITY].shape[0]
+        self.wp_cadre = self.alloc("wp_cadre", n_wp, np.float32)
+        self.count = self.alloc("count", (), np.float64)
+        self.peak = self.alloc("peak", (), np.float64)
+        self.capitulated = self.alloc("capitulated", (), np.float64)
+        self.united_before = self.alloc("united_before", (), np.int8)
+
+    def step(self, sim) -> None:
+        p = self.p
+        st = sim.state
+        lv = st[k.LEVELS]
+        recruit = lv[k.A["organise_faction"]] + 0.5 * lv[k.A["appeal_workers"]]
+        join_member = p.join_base + p.join_organised * min(1.0, recruit)
+        join_worker = p.join_base * 0.5 + p.join_organised * lv[k.A["appeal_workers"]]
+        leave = p.attrition + (p.abstention_loss * lv[k.A["abstain"]] if p.retention_on else 0.0)
+        expelled = st[k.EXPELLED_LEADERS] > 0
+        pressure = 1.0 + (p.capitulation_after - 1.0) * expelled
+        if expelled:  # joining an outlawed organisation
+            join_member *= p.underground_joining
+            join_worker *= p.underground_joining
+        dependence = np.array([getattr(sim.p, name) for name in k.DEPENDENCE_KEYS])
+        counts = np.zeros(4)
+        united = int(st[k.UNITED])
+        bloc_joins = p.bloc_cadre if (united == 1 and self.united_before == 0) else 0.0
+        bloc_breaks = united == 0 and self.united_before == 1
+        self.united_before[()] = united
+        organise(st[k.P_ROLE], st[k.P_WORKPLACE], st[k.P_ACTING], st[k.P_SYMPATHY],
+                 st[k.P_CADRE], st[k.P_JAIL], self.wp_cadre, float(sim.p.workplace_size),
+                 self.stream("cadre").key, sim.t, join_member, join_worker, p.join_sympathy,
+                 leave, p.capitulation * pressure, dependence, bloc_joins, bloc_breaks,
+                 st[k.P_CITY], counts)
+        self.count[()] = counts[0] * sim.p.scale
+        self.capitulated[()] += counts[3] * sim.p.scale
+        self.peak[()] = max(float(self.peak), float(self.count))
+
+    def record(self, sim):
+        return {"cadre": float(self.count), "capitulations": float(self.capitulated)}
+
+    def finalize(self, sim):
+        return {"cadre_peak": float(self.peak)}

@@ -1,0 +1,197 @@
+"""The leaders' coalitions and the apparatus machines behind them.
+
+Each faction holds a share of the apparatus (its machine: the secretaries it
+appoints); the rest are elected. The Centre grows its machine by appointment
+(the General Secretary's patronage, unchecked after Lenin's death) and turns
+on one rival at a time: the strongest faction outside its bloc while that one
+is a threat, otherwise its strongest partner (Svolik's "eliminations"; a
+ruling coalition must be self-enforcing, Acemoglu, Egorov & Sonin 2008). A
+partner whose machine is being taken breaks with the Centre once it has lost
+enough (Leningrad, 1925); factions outside may ally (the United Opposition).
+Public mobilisation turns appointed posts back into elected ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from inevitable.engine.mechanism import Mechanism, Output
+from inevitable.engine.params import Param, Uniform
+from inevitable.engine.registry import register
+from inevitable.mechanisms.soviet import common as k
+from inevitable.mechanisms.soviet.kernels import C_ACTING, C_MEMBER_SUPPORT, C_MEMBERS, C_N
+
+OPEN_ACTIONS = ("platform", "support_strikes", "appeal_workers", "organise_faction",
+                "demonstrate", "prepare_split")
+
+
+@register
+class Coalitions(Mechanism):
+    name = "coalitions"
+    claims = ("nisonger-139-parallel-methods", "marot-leningrad-fiefdom")
+    params = {
+        "theory": k.THEORY,
+        "coalitions_on": k.switch("coalitions", "alliances form and break (frozen at 1923)"),
+        "patronage_on": k.switch("patronage", "the Centre appoints secretaries"),
+        "machine_centre_1923": Param(0.25, "float", low=0.0, high=1.0,
+                                     prior=Uniform(low=0.1, high=0.4),
+                                     doc="Centre's share of apparatus posts, Jan 1923",
+                                     assumption=True, source="no measure; wide prior"),
+        "machine_leningrad_1923": Param(0.12, "float", low=0.0, high=1.0,
+                                        prior=Uniform(low=0.06, high=0.2),
+                                        doc="Zinoviev's Leningrad machine, Jan 1923",
+                                        assumption=True,
+                                        source="Leningrad sent 65 of 624 voting delegates "
+                                               "to the 14th Congress (Rogovin); wide prior"),
+        "machine_right_1923": Param(0.08, "float", low=0.0, high=1.0,
+                                    prior=Uniform(low=0.03, high=0.15),
+                                    doc="the Right's machine (unions, economic organs)",
+                                    assumption=True, source="no measure; wide prior"),
+        "machine_left_1923": Param(0.03, "float", low=0.0, high=1.0,
+                                   prior=Uniform(low=0.0, high=0.08),
+                                   doc="the Left's posts (army, economic organs)",
+                                   assumption=True, source="no measure; wide prior"),
+        "patronage_rate": Param(0.02, "float", unit="per month", low=0.0, high=1.0,
+                                prior=Uniform(low=0.005, high=0.05),
+                                doc="share of elected posts the Centre fills by appointment "
+                                    "each month", assumption=True, source="no measure"),
+        "lenin_boost": Param(1.0, "float", low=0.0, high=10.0, prior=Uniform(low=0.0, high=3.0),
+                             doc="extra patronage once Lenin is gone", assumption=True,
+                             source="no measure"),
+        "erosion_rate": Param(0.04, "float", unit="per month", low=0.0, high=1.0,
+                              prior=Uniform(low=0.01, high=0.1),
+                              doc="share of its target's machine the Centre takes each month",
+                              assumption=True, source="no measure"),
+        "threat_floor": Param(0.1, "float", low=0.0, high=1.0,
+                              prior=Uniform(low=0.02, high=0.2),
+                              doc="below this an outside faction is no longer the Centre's "
+                                  "first target", assumption=True, source="no measure"),
+        "break_share": Param(0.6, "float", low=0.0, high=1.0, prior=Uniform(low=0.3, high=0.9),
+                             doc="a targeted partner breaks when its machine falls below this "
+                                 "share of its peak", assumption=True, source="no measure"),
+        "democratise": Param(0.05, "float", unit="per month", low=0.0, high=5.0,
+                             prior=Uniform(low=0.0, high=0.3),
+                             doc="how fast open mobilisation turns appointed posts into "
+                                 "elected ones (per unit of public support)",
+                             assumption=True, source="no measure; Marot's thesis needs it > 0",
+                             claim=("marot-strategy-shapes-forces",)),
+        "left_prestige_1923": Param(0.1, "float", low=0.0, high=1.0,
+                                    prior=Uniform(low=0.0, high=0.25),
+                                    doc="Trotsky's standing as a rival in 1923, beyond any "
+                                        "machine", assumption=True, source="no measure"),
+        "prestige_decay": Param(0.1, "float", unit="per month", low=0.0, high=1.0,
+                                prior=Uniform(low=0.0, high=0.2),
+                                doc="monthly loss of that standing while the Left lies low",
+                                assumption=True,
+                                source="Marot: by 1927 workers honoured a figure of the past",
+                                claim=("marot-homage-to-past",)),
+        "popularity_weight": Param(1.0, "float", low=0.0, high=10.0,
+                                   prior=Uniform(low=0.0, high=3.0),
+                                   doc="weight of open support in a faction's threat",
+                                   assumption=True, source="no measure"),
+    }
+    series = {
+        "apparatus_control": Output("Centre's share of apparatus posts (A)"),
+        "machine_leningrad": Output("Leningrad machine's share of posts"),
+        "machine_right": Output("the Right's share of posts"),
+        "machine_left": Output("the Left's share of posts"),
+        "leningrad_in_opposition": Output("1 once the Leningrad group has broken with the Centre"),
+        "united_opposition": Output("1 while the United Opposition bloc stands"),
+        "right_in_opposition": Output("1 once the Right has broken with the Centre"),
+        "centre_target": Output("the faction the Centre is cutting down (index)"),
+    }
+    finals = {
+        "leningrad_break_month": Output("month index (from the start) of the Leningrad break, "
+                                        "-1 if none"),
+        "united_opposition_month": Output("month index the United Opposition formed, -1 if none"),
+        "right_break_month": Output("month index the Right broke with the Centre, -1 if none"),
+    }
+
+    def init(self, sim) -> None:
+        p = self.p
+        self.machine = self.alloc("machine", 4, np.float64)
+        self.machine[:] = [p.machine_centre_1923, p.machine_leningrad_1923,
+                           p.machine_right_1923, p.machine_left_1923]
+        total = self.machine.sum()
+        if total > 1.0:
+            self.machine /= total
+        self.peak = self.alloc("peak", 4, np.float64)
+        self.peak[:] = self.machine
+        self.aligned = self.alloc("aligned", 4, np.int8, 1)
+        self.united = self.alloc("united", (), np.int8, 0)
+        self.target = self.alloc("target", (), np.int8, -1)
+        self.prestige = self.alloc("prestige", (), np.float64, p.left_prestige_1923)
+        self.months = self.alloc("months", 3, np.int64, -1)  # leningrad, united, right
+
+    def step(self, sim) -> None:
+        p = self.p
+        st = sim.state
+        chosen = st[k.CHOSEN]
+        stats = st[k.CITY_STATS]
+        expelled = st[k.EXPELLED_LEADERS] > 0
+        # The Left is in opposition once it acts openly (under N from the start:
+        # the null model keeps the conflict, only cuts the feedback).
+        opens = max(chosen[k.A[a]] for a in OPEN_ACTIONS)
+        if p.theory == "N" or opens >= 0.5 or expelled:
+            self.aligned[k.LEFT] = 0
+        # the Left's weight as a rival: its open support among members
+        member_support = stats[3, C_MEMBER_SUPPORT] / max(stats[3, C_MEMBERS], 1.0)
+        public_support = stats[3, C_ACTING] / max(stats[3, C_N], 1.0)
+
+        if p.patronage_on:
+            boost = 1.0 + p.lenin_boost * (1.0 - float(st[k.LENIN_ACTIVE]))
+            free = max(0.0, 1.0 - self.machine.sum())
+            self.machine[k.CENTRE] += p.patronage_rate * boost * free
+        threat = self.machine.copy()
+        levels = st[k.LEVELS]
+        self.prestige[()] *= 1.0 - p.prestige_decay * (0.3 + levels[k.A["abstain"]])
+        threat[k.LEFT] += float(self.prestige) + p.popularity_weight * member_support
+        target = -1
+        if p.coalitions_on:
+            outside = [f for f in (1, 2, 3) if self.aligned[f] == 0 and
+                       not (f == k.LEFT and expelled)]
+            inside = [f for f in (1, 2, 3) if self.aligned[f] == 1]
+            strongest_out = max(outside, key=lambda f: threat[f], default=-1)
+            if strongest_out >= 0 and threat[strongest_out] > p.threat_floor:
+                target = strongest_out
+            elif inside:
+                target = max(inside, key=lambda f: threat[f])
+        elif self.aligned[k.LEFT] == 0 and not expelled:
+            target = k.LEFT
+        self.target[()] = target
+        if p.patronage_on and target >= 0:
+            taken = p.erosion_rate * self.machine[target]
+            self.machine[target] -= taken
+            self.machine[k.CENTRE] += taken
+        # open mobilisation returns posts to election
+        self.machine *= 1.0 - min(1.0, p.democratise * public_support)
+        np.maximum(self.peak, self.machine, out=self.peak)
+
+        if not p.coalitions_on:
+            return
+        for f, slot in ((k.LENINGRAD_GROUP, 0), (k.RIGHT, 2)):
+            if (self.aligned[f] == 1 and target == f
+                    and self.machine[f] < p.break_share * self.peak[f]):
+                self.aligned[f] = 0
+                self.months[slot] = sim.t
+        if (self.united == 0 and self.months[1] < 0 and self.aligned[k.LEFT] == 0
+                and self.aligned[k.LENINGRAD_GROUP] == 0 and not expelled
+                and chosen[k.A["seek_bloc"]] >= 0.5):
+            self.united[()] = 1
+            self.months[1] = sim.t
+        if self.united == 1 and expelled:
+            self.united[()] = 0  # the bloc does not survive the expulsions
+
+    def record(self, sim):
+        m = self.machine
+        return {"apparatus_control": float(m[k.CENTRE]), "machine_leningrad": float(m[1]),
+                "machine_right": float(m[2]), "machine_left": float(m[3]),
+                "leningrad_in_opposition": float(self.aligned[1] == 0),
+                "united_opposition": float(self.united),
+                "right_in_opposition": float(self.aligned[2] == 0),
+                "centre_target": float(self.target)}
+
+    def finalize(self, sim):
+        return {"leningrad_break_month": int(self.months[0]),
+                "united_opposition_month": int(self.months[1]),
+                "right_break_month": int(self.months[2])}

@@ -1,0 +1,139 @@
+"""Outcomes: the expulsion of the leaders, defeat, survival, prevailing.
+
+The apparatus expels the Opposition's leaders when three things hold: the
+Opposition organises as a faction (under N: whatever it does), the Centre
+controls enough of the apparatus, and open support in the party is low
+enough to make it safe. The Opposition is *defeated* once its leaders are
+out and its organised cadre has fallen below a share of its peak
+(DESIGN section 2). Every figure here is a definition or a prior; nothing
+dates the defeat.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from inevitable.engine.mechanism import Mechanism, Output
+from inevitable.engine.params import Param, Uniform
+from inevitable.engine.registry import register
+from inevitable.engine.timeline import month_index, parse_month
+from inevitable.mechanisms.soviet import common as k
+
+# how strongly each action breaches the ban on factions in the apparatus's eyes
+BREACH = {"organise_faction": 0.02, "demonstrate": 1.0, "prepare_split": 1.0}
+
+
+@register
+class Outcomes(Mechanism):
+    name = "outcomes"
+    claims = ("marot-fight-already-lost-1927", "cliff-277-objective-conditions")
+    params = {
+        "expel_rate": Param(1.0, "float", unit="per month", low=0.0, high=1.0,
+                            prior=Uniform(low=0.3, high=1.0),
+                            doc="monthly chance of expulsion when all conditions fully hold",
+                            assumption=True, source="no measure"),
+        "expel_control": Param(0.5, "float", low=0.0, high=1.0, prior=Uniform(low=0.4, high=0.8),
+                               doc="apparatus control at which expelling the leaders becomes "
+                                   "possible", assumption=True, source="no measure"),
+        "expel_support": Param(0.15, "float", low=0.0, high=1.0, prior=Uniform(low=0.02, high=0.3),
+                               doc="open support among members above which expulsion is "
+                                   "too costly", assumption=True, source="no measure"),
+        "breach_memory": Param(0.8, "float", low=0.0, high=1.0, prior=Uniform(low=0.0, high=0.95),
+                               doc="share of an open breach of discipline still held against "
+                                   "the Opposition a month later", assumption=True,
+                               source="no measure"),
+        "gathering_factor": Param(3.0, "float", low=1.0, high=20.0,
+                                  prior=Uniform(low=1.0, high=6.0),
+                                  doc="expulsions are decided at plenums, conferences and "
+                                      "congresses: the hazard's multiplier in those months",
+                                  assumption=True, source="expulsions from the CC (Oct 1927 "
+                                  "plenum) and the party (15th Congress, Dec 1927)"),
+        "defeat_share": Param(0.5, "float", low=0.0, high=1.0,
+                              doc="defeat: cadre below this share of its peak after expulsion",
+                              source="definition (DESIGN section 2)"),
+        "survival_share": Param(0.3, "float", low=0.0, high=1.0,
+                                doc="survival: cadre at the end at least this share of its peak",
+                                source="definition"),
+        "cutoff": Param("1928-01", "month", doc="defeat counts if it comes by this month",
+                        source="DESIGN section 2 (default 1928-01-31)"),
+        "democracy_level": Param(0.3, "float", low=0.0, high=1.0,
+                                 doc="prevailing: apparatus control below this (posts elected "
+                                     "again)", source="definition"),
+    }
+    series = {
+        "leaders_expelled": Output("1 once the Opposition's leaders are expelled"),
+        "defeated": Output("1 once the Opposition is defeated"),
+        "deported": Output("cumulative cadre arrested after the leaders' expulsion", "people"),
+    }
+    finals = {
+        "defeat": Output("1 if defeated by the cut-off month"),
+        "defeat_month": Output("month index of defeat, -1 if none"),
+        "expulsion_month": Output("month index of the leaders' expulsion, -1 if none"),
+        "survival": Output("1 if the cadre ends at least survival_share of its peak"),
+        "prevail": Output("1 if the Opposition won a gathering or the posts became elected"),
+        "democracy_index": Output("(1 - apparatus control) x (1 - fear) at the end"),
+        "consolidation_index": Output("apparatus control x (1 - open support) at the end"),
+    }
+
+    def init(self, sim) -> None:
+        self.expelled_at = self.alloc("leaders_expelled", (), np.int64, 0)  # step+1, 0 = not
+        self.defeat_at = self.alloc("defeat_at", (), np.int64, -1)
+        self.prevailed = self.alloc("prevailed", (), np.int8, 0)
+        self.deported = self.alloc("deported", (), np.float64)
+        self.offence = self.alloc("offence", (), np.float64)
+
+    def step(self, sim) -> None:
+        p = self.p
+        st = sim.state
+        stats = st[k.CITY_STATS]
+        member_support = stats[3, 6] / max(stats[3, 1], 1.0)
+        control = float(st[k.MACHINE][k.CENTRE])
+        if self.expelled_at == 0:
+            chosen = st[k.CHOSEN]
+            breach = 1.0 if p.theory == "N" else min(1.0, sum(
+                w * chosen[k.A[a]] for a, w in BREACH.items()))
+            # the apparatus remembers an open breach until the next occasion
+            self.offence[()] = max(float(self.offence) * p.breach_memory, breach)
+            organised = float(self.offence)
+            ready = min(1.0, max(0.0, (control - p.expel_control) / (1.0 - p.expel_control)))
+            safe = max(0.0, 1.0 - member_support / p.expel_support)
+            meets = any("gathering" in e.get("set", {}) for e in k.events_at(sim, sim.t))
+            hazard = p.expel_rate * organised * ready * safe
+            if meets:
+                hazard = min(1.0, hazard * p.gathering_factor)
+            if hazard > 0 and self.stream("expel").uniform(1)[0] < hazard:
+                self.expelled_at[()] = sim.t + 1
+        cadre, peak = float(st["cadre.count"]), float(st["cadre.peak"])
+        if self.expelled_at > 0:
+            # cadre lost to arrest since the expulsion: the deportations
+            lost = st["repression.cadre_arrests"]
+            self.deported[()] = float(lost) * sim.p.scale
+            if self.defeat_at < 0 and (peak <= 0 or cadre < p.defeat_share * peak):
+                self.defeat_at[()] = sim.t
+        if st[k.GATHERING] > 0 and float(st["party.delegates"]) > 0.5:
+            self.prevailed[()] = 1
+        if sim.t > 12 and control < p.democracy_level:
+            self.prevailed[()] = 1
+
+    def record(self, sim):
+        return {"leaders_expelled": float(self.expelled_at > 0),
+                "defeated": float(self.defeat_at >= 0), "deported": float(self.deported)}
+
+    def finalize(self, sim):
+        st = sim.state
+        stats = st[k.CITY_STATS][3]
+        control = float(st[k.MACHINE][k.CENTRE])
+        start = month_index(*parse_month(sim.timeline.start))
+        cutoff = month_index(*parse_month(self.p.cutoff)) - start
+        cadre, peak = float(st["cadre.count"]), float(st["cadre.peak"])
+        fear = stats[7] / max(stats[0], 1.0)
+        support = stats[4] / max(stats[0], 1.0)
+        return {
+            "defeat": int(0 <= self.defeat_at <= cutoff),
+            "defeat_month": int(self.defeat_at),
+            "expulsion_month": int(self.expelled_at) - 1,
+            "survival": int(peak > 0 and cadre >= self.p.survival_share * peak),
+            "prevail": int(self.prevailed),
+            "democracy_index": (1.0 - control) * (1.0 - fear),
+            "consolidation_index": control * (1.0 - support),
+        }

@@ -1,0 +1,126 @@
+"""The Opposition's strategy: each month, rules map what it sees to what it does.
+
+Strategies are data in the scenario file (``strategies:``), written in the
+rule language of :mod:`inevitable.scenarios.rules`. A strategy is either a
+list of rules, or a switch: one strategy before a month, another from it on.
+The chosen levels are always recorded; under theory N (the null, structure-
+only model) every mechanism sees them as zero, so the Opposition's actions
+feed back on nothing and all strategies give the same history.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from inevitable.engine.mechanism import Mechanism, Output
+from inevitable.engine.params import Param
+from inevitable.engine.registry import register
+from inevitable.engine.timeline import month_index, parse_month
+from inevitable.errors import InputError
+from inevitable.mechanisms.soviet import common as k
+from inevitable.scenarios.rules import apply_rules, compile_rules
+
+THEORY = k.THEORY
+
+
+def _compile(name: str, strategies: dict, seen: tuple = ()) -> Any:
+    """A strategy name -> a function of (observables, month index) -> levels."""
+    if name not in strategies:
+        raise InputError(f"unknown strategy '{name}' (defined: {', '.join(sorted(strategies))})")
+    if name in seen:
+        raise InputError(f"strategy '{name}' refers to itself through {' -> '.join(seen)}")
+    spec = strategies[name]
+    if not isinstance(spec, dict):
+        raise InputError(f"strategy '{name}' must be a mapping")
+    allowed = {"doc", "source", "rules", "extends", "before", "after", "at"}
+    extra = set(spec) - allowed
+    if extra:
+        raise InputError(f"strategy '{name}': unknown field '{sorted(extra)[0]}' "
+                         f"(allowed: {', '.join(sorted(allowed))})")
+    if "rules" in spec:
+        if any(x in spec for x in ("before", "after", "at")):
+            raise InputError(f"strategy '{name}' has both 'rules' and a switch")
+        if not isinstance(spec["rules"], list):
+            raise InputError(f"strategy '{name}': 'rules' must be a list")
+        raw = _inherited(name, strategies, seen) + spec["rules"]
+        try:
+            rules = compile_rules(raw, set(k.OBSERVABLES), set(k.ACTIONS))
+        except InputError as exc:
+            raise InputError(f"strategy '{name}': {exc}") from None
+        return lambda obs, at_param: apply_rules(rules, obs, list(k.ACTIONS))
+    if not all(x in spec for x in ("before", "after", "at")):
+        raise InputError(f"strategy '{name}' needs 'rules', or 'before', 'after' and 'at'")
+    first = _compile(spec["before"], strategies, (*seen, name))
+    then = _compile(spec["after"], strategies, (*seen, name))
+    at = spec["at"]
+
+    def switched(obs, at_param):
+        when = at_param if at == "switch_date" else at
+        switch_month = month_index(*parse_month(when, f"strategy '{name}'"))
+        return (then if obs["month"] >= switch_month else first)(obs, at_param)
+
+    if at != "switch_date":
+        parse_month(at, f"strategy '{name}': at")
+    return switched
+
+
+def _inherited(name: str, strategies: dict, seen: tuple) -> list:
+    """The rules of the strategy ``name`` extends (its own rules come after them)."""
+    base = strategies[name].get("extends")
+    if base is None:
+        return []
+    if base not in strategies or "rules" not in strategies.get(base, {}):
+        raise InputError(f"strategy '{name}' extends '{base}', which is not a rule strategy")
+    if base in (*seen, name):
+        raise InputError(f"strategy '{name}' extends itself through '{base}'")
+    return _inherited(base, strategies, (*seen, name)) + list(strategies[base]["rules"])
+
+
+@register
+class Strategy(Mechanism):
+    name = "strategy"
+    claims = ("marot-strategy-shapes-forces",)
+    params = {
+        "strategy": Param("historical", "str",
+                          doc="the Opposition's strategy, by name, from the scenario's "
+                              "strategies", source="the scenario's strategies section"),
+        "switch_date": Param("1924-01", "month",
+                             doc="the month a switch strategy changes course",
+                             source="experiment setting"),
+        "theory": THEORY,
+    }
+    series = {f"act_{a}": Output(f"level of the action '{a}' chosen this month")
+              for a in k.ACTIONS}
+
+    @classmethod
+    def check_scenario(cls, spec, src, values) -> None:
+        strategies = spec.model_dump(mode="json")["strategies"]
+        for name in strategies:
+            try:
+                _compile(name, strategies)
+            except InputError as exc:
+                raise src.error(("strategies", name), str(exc)) from None
+        if values.get("strategy") not in strategies:
+            raise src.error(("parameters", "strategy"),
+                            f"unknown strategy '{values.get('strategy')}' "
+                            f"(defined: {', '.join(sorted(strategies)) or 'none'})")
+
+    def init(self, sim) -> None:
+        strategies = sim.data.get("strategies", {})
+        try:
+            self.policy = _compile(self.p.strategy, strategies)
+        except InputError as exc:
+            raise InputError(str(exc), "parameter 'strategy'") from None
+        self.chosen = self.alloc("chosen", len(k.ACTIONS), np.float64)
+        self.levels = self.alloc("levels", len(k.ACTIONS), np.float64)
+
+    def step(self, sim) -> None:
+        chosen = self.policy(k.observe(sim), self.p.switch_date)
+        self.chosen[:] = [chosen[a] for a in k.ACTIONS]
+        agency = 0.0 if self.p.theory == "N" else 1.0
+        self.levels[:] = self.chosen * agency
+
+    def record(self, sim):
+        return {f"act_{a}": float(self.chosen[i]) for i, a in enumerate(k.ACTIONS)}
