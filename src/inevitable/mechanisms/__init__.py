@@ -1,5 +1,5 @@
 """Mechanisms, one module each; importing this package registers them by name."""
 
-from inevitable.mechanisms import granovetter
+from inevitable.mechanisms import granovetter, soviet
 
-__all__ = ["granovetter"]
+__all__ = ["granovetter", "soviet"]
