@@ -83,12 +83,16 @@ def run_cmd(
                      typer.Option(help="number of steps (default: the scenario's)")] = None,
     out_file: Annotated[Path | None,
                         typer.Option("--out", help="write .json, .csv or .parquet")] = None,
+    chronicle: Annotated[bool, typer.Option("--chronicle",
+                                            help="print a month-by-month account")] = False,
 ) -> None:
     """Run a scenario once and print a summary, or write the series to a file."""
     sc = scenario(scenario_ref)
     params = sc.check_overrides(parse_sets(set_))
     if out_file is not None:
         check_target(out_file)
+    if chronicle and not any(hasattr(c, "chronicle") for c in sc.mechanisms):
+        raise InputError(f"scenario '{sc.name}' has no chronicle", "--chronicle")
     if steps is not None and steps < 1:
         raise InputError("must be at least 1", "--steps")
     sim = sc.sim(seed=seed, params=params, steps=steps)
@@ -97,14 +101,15 @@ def run_cmd(
                   disable=not err.is_terminal) as bar:
         task = bar.add_task(f"{sc.name} seed {seed}", total=sim.steps)
         result = sim.run(progress=lambda t, n: bar.update(task, completed=t))
-    wanted = sc.spec.outputs.series
-    if wanted is not None:
-        result.series = {k: result.series[k] for k in wanted}
+    result = sc.finish(result)
+    if chronicle:
+        for line in result.chronicle():
+            out.print(line, highlight=False, markup=False)
     if out_file is not None:
         write_result(result, out_file)
         err.print(f"wrote {out_file}", highlight=False)
-        return
-    _summary(result)
+    elif not chronicle:
+        _summary(result)
 
 
 def _summary(result) -> None:

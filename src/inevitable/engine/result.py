@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,16 @@ class RunResult:
     seed: int
     params: dict[str, Any]
     meta: dict[str, Any] = field(default_factory=dict)
+    # set by the scenario when its model can tell a run in words
+    chronicler: Callable[[RunResult], list[str]] | None = field(default=None, repr=False)
+
+    def chronicle(self) -> list[str]:
+        """The run as a month-by-month account, where the model provides one."""
+        if self.chronicler is None:
+            from inevitable.errors import InputError
+
+            raise InputError(f"scenario '{self.meta.get('scenario')}' has no chronicle")
+        return self.chronicler(self)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data: ``series`` (one value per step, step 0 included) and ``final``."""

@@ -56,10 +56,14 @@ def _mix(z):
 
 @nb.njit(inline="always", cache=True)
 def bits(key, step, slot, k):
-    """64 random bits for (key, step, slot, k); all arguments are cast to uint64."""
+    """64 random bits for (key, step, slot, k); all arguments are cast to uint64.
+
+    The first mix depends only on (key, step), so a compiled loop over slots
+    computes it once; each draw then costs one SplitMix64 output step over a
+    counter unique to (slot, k).
+    """
     h = _mix(nb.uint64(key) + _GOLDEN * (nb.uint64(step) + _ONE))
-    h = _mix(h ^ (nb.uint64(slot) * _SLOT + nb.uint64(k) * _SUB))
-    return _mix(h + _GOLDEN)
+    return _mix(h + nb.uint64(slot) * _SLOT + nb.uint64(k) * _SUB)
 
 
 @nb.njit(inline="always", cache=True)

@@ -94,7 +94,15 @@ class Scenario:
         steps: int | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> RunResult:
-        result = self.sim(seed, params, steps).run(progress=progress)
+        return self.finish(self.sim(seed, params, steps).run(progress=progress))
+
+    def finish(self, result: RunResult) -> RunResult:
+        """Attach the model's chronicle, then keep the outputs the scenario asks for."""
+        tellers = [c.chronicle for c in self.mechanisms if hasattr(c, "chronicle")]
+        if tellers:
+            events = self.events
+            result.chronicler = lambda r, full=result.series: tellers[0](
+                RunResult(full, r.final, r.labels, r.seed, r.params, r.meta), events)
         wanted = self.spec.outputs.series
         if wanted is not None:
             result.series = {k: result.series[k] for k in wanted}

@@ -6,8 +6,17 @@ mobilisation, repression, cadre, policy, outcomes.
 """
 
 from inevitable.mechanisms.soviet import (
-    cadre, coalitions, economy, international, mobilisation, outcomes, party, people, policy,
-    repression, strategy,
+    cadre,
+    coalitions,
+    economy,
+    international,
+    mobilisation,
+    outcomes,
+    party,
+    people,
+    policy,
+    repression,
+    strategy,
 )
 
 __all__ = ["cadre", "coalitions", "economy", "international", "mobilisation", "outcomes",

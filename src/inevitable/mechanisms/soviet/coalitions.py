@@ -147,12 +147,20 @@ class Coalitions(Mechanism):
         self.prestige[()] *= 1.0 - p.prestige_decay * (0.3 + levels[k.A["abstain"]])
         threat[k.LEFT] += float(self.prestige) + p.popularity_weight * member_support
         target = -1
+        united = bool(self.united) and not expelled
+        if united:  # the bloc is one rival, with both machines behind it
+            threat[k.LEFT] += threat[k.LENINGRAD_GROUP]
+            threat[k.LENINGRAD_GROUP] = 0.0
         if p.coalitions_on:
             outside = [f for f in (1, 2, 3) if self.aligned[f] == 0 and
                        not (f == k.LEFT and expelled)]
             inside = [f for f in (1, 2, 3) if self.aligned[f] == 1]
             strongest_out = max(outside, key=lambda f: threat[f], default=-1)
-            if strongest_out >= 0 and threat[strongest_out] > p.threat_floor:
+            if united:
+                # an organised bloc outside is fought before any partner is touched
+                # (a ruling coalition must stay self-enforcing, AES 2008)
+                target = k.LEFT
+            elif strongest_out >= 0 and threat[strongest_out] > p.threat_floor:
                 target = strongest_out
             elif inside:
                 target = max(inside, key=lambda f: threat[f])
@@ -160,9 +168,11 @@ class Coalitions(Mechanism):
             target = k.LEFT
         self.target[()] = target
         if p.patronage_on and target >= 0:
-            taken = p.erosion_rate * self.machine[target]
-            self.machine[target] -= taken
-            self.machine[k.CENTRE] += taken
+            hit = (k.LEFT, k.LENINGRAD_GROUP) if (united and target == k.LEFT) else (target,)
+            for f in hit:
+                taken = p.erosion_rate * self.machine[f]
+                self.machine[f] -= taken
+                self.machine[k.CENTRE] += taken
         # open mobilisation returns posts to election
         self.machine *= 1.0 - min(1.0, p.democratise * public_support)
         np.maximum(self.peak, self.machine, out=self.peak)

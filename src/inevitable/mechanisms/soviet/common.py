@@ -73,7 +73,6 @@ P_JAIL = "people.jail"
 P_CADRE = "people.cadre"
 
 WP_CITY = "people.wp_city"
-WP_ACTING = "mobilisation.wp_acting"  # share acting last month, per workplace
 WP_ARRESTS = "repression.wp_arrests"  # arrests last month, per workplace
 WP_CADRE = "cadre.wp_cadre"  # cadre per workplace
 

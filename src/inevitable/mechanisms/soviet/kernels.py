@@ -27,8 +27,8 @@ N_STATS = 10
 
 @nb.njit(cache=True)
 def mobilise(
-    role, city, workplace, threshold, risk, hardship, employ, leaning, sympathy, fear, acting,
-    jail, wp_strike, wp_support, wp_arrests, wp_cadre, wp_strike_new, wp_support_new, wp_n,
+    role, wp_city, wp_size, threshold, risk, hardship, employ, leaning, sympathy, fear, acting,
+    jail, wp_strike, wp_support, wp_arrests, wp_cadre,
     hardship_city, unemployment, legitimacy, agency_workers, agency_members, abstain_loss,
     hope_term,
     fear_decay, fear_gain, fear_climate, defend, sym_rate, sym_grievance, peer_weight, org_weight,
@@ -37,103 +37,107 @@ def mobilise(
 ):
     """Grievance, fear, private sympathy and public stance for every person.
 
-    A person strikes when grievance plus what their workmates did last month
-    outweighs the risk by more than their threshold (Granovetter, Epstein);
-    they stand publicly with the Opposition when private sympathy, the
-    workmates' stance and the Opposition's organisation in their workplace
-    outweigh the risk (Kuran's preference falsification is the difference).
+    A person is ready to strike when grievance plus what their workmates did
+    last month outweighs the risk by more than their threshold (Granovetter,
+    Epstein), and strikes if enough of their workplace is ready too; they
+    stand publicly with the Opposition when private sympathy, the workmates'
+    stance and the Opposition's organisation in their workplace outweigh the
+    risk (Kuran's preference falsification is the difference).
+
+    Workplaces are contiguous blocks of ``wp_size`` slots, so each is
+    finished (its strike decided, its counts added) while still in cache.
+    ``wp_strike`` and ``wp_support`` hold last month's shares on entry and
+    this month's on return.
     """
-    n = role.shape[0]
-    for w in range(wp_strike_new.shape[0]):
-        wp_strike_new[w] = 0.0
-        wp_support_new[w] = 0.0
-        wp_n[w] = 0.0
     for r in range(stats.shape[0]):
         for c in range(stats.shape[1]):
             stats[r, c] = 0.0
-    for i in range(n):
-        ro = role[i]
-        if ro == OUTSIDE:
-            continue
-        c = city[i]
-        w = workplace[i]
-        if jail[i] > 0:
-            acting[i] = 0
-            # the jailed count in their city's statistics but do nothing
-            stats[c, C_N] += 1.0
-            stats[c, C_FEAR] += fear[i]
-            stats[c, C_SYMPATHY] += sympathy[i]
-            if ro != WORKER:
-                stats[c, C_MEMBERS] += 1.0
-                if sympathy[i] > 0.5:
-                    stats[c, C_MEMBER_SYMPATHISERS] += 1.0
-            continue
-        is_worker_slot = employ[i] >= 0.0
-        unemployed = is_worker_slot and employ[i] < unemployment
-        h = hardship[i] * hardship_city[c]
-        if unemployed:
-            h = min(1.0, h + 0.25)
-        g = h * (1.0 - legitimacy)
-        # fear: slow decay, renewed by arrests seen at work (years of intimidation)
-        f = fear[i] * (1.0 - fear_decay) + (1.0 - defend) * (fear_gain * wp_arrests[w]
-                                                             + fear_climate)
-        if f > 1.0:
-            f = 1.0
-        fear[i] = f
-        # private sympathy drifts towards what grievance, the Opposition's
-        # visible deeds and hopes abroad make of it
-        seen = agency_workers[c] if ro == WORKER else agency_members[c]
-        target = leaning[i] + sym_grievance * g + seen - abstain_loss + hope_term
-        if target < 0.0:
-            target = 0.0
-        elif target > 1.0:
-            target = 1.0
-        s = sympathy[i] + sym_rate * (target - sympathy[i])
-        sympathy[i] = s
-        risk_i = risk[i] * (fear_weight * f + dependence[min(ro, 3)]) * repression_level
-        a = 0
-        if is_worker_slot and not unemployed:
-            if g + sympathy_drive * s + peer_weight * wp_strike[w] - risk_i \
-                    > threshold[i] + strike_barrier:
-                a |= STRIKE
-        # members risk the ban on factions; non-members face the barrier of an
-        # inner-party fight that does not address them (lowered by appeals)
-        member_risk = ban_risk if ro != WORKER else outsider_barrier
-        if s + peer_weight * wp_support[w] + org_weight * wp_cadre[w] \
-                - risk_i - member_risk > threshold[i]:
-            a |= SUPPORT
-        acting[i] = a
-        wp_n[w] += 1.0
-        if a & STRIKE:
-            wp_strike_new[w] += 1.0
-        if a & SUPPORT:
-            wp_support_new[w] += 1.0
-        stats[c, C_N] += 1.0
-        stats[c, C_SYMPATHY] += s
-        if s > 0.5:
-            stats[c, C_SYMPATHISERS] += 1.0
-        if a & SUPPORT:
-            stats[c, C_ACTING] += 1.0
-        if a & STRIKE:
-            stats[c, C_STRIKING] += 1.0
-        stats[c, C_FEAR] += f
-        if ro != WORKER:
-            stats[c, C_MEMBERS] += 1.0
-            if s > 0.5:
-                stats[c, C_MEMBER_SYMPATHISERS] += 1.0
-            if a & SUPPORT:
-                stats[c, C_MEMBER_SUPPORT] += 1.0
-        if is_worker_slot:
-            stats[c, C_WORKERS] += 1.0
-    for w in range(wp_strike_new.shape[0]):
-        if wp_n[w] > 0.0:
-            wp_strike_new[w] /= wp_n[w]
-            wp_support_new[w] /= wp_n[w]
-    # a strike is a workplace's act: where too few are ready, nobody walks out
-    for i in range(n):
-        if acting[i] & STRIKE and wp_strike_new[workplace[i]] < strike_share:
-            acting[i] &= ~STRIKE
-            stats[city[i], C_STRIKING] -= 1.0
+    for w in range(wp_city.shape[0]):
+        c = wp_city[w]
+        # per-workplace sums in registers; decisions below are written without
+        # branches because they are close to coin flips and mispredict
+        n_all = 0.0
+        n_members = 0.0
+        n_workers = 0.0
+        sum_sym = 0.0
+        sum_fear = 0.0
+        n_sympathisers = 0.0
+        n_member_sympathisers = 0.0
+        n_member_support = 0.0
+        ready = 0.0
+        backing = 0.0
+        present = 0.0
+        strike_prev = wp_strike[w]
+        support_prev = wp_support[w]
+        fear_in = (1.0 - defend) * (fear_gain * wp_arrests[w] + fear_climate)
+        organised = org_weight * wp_cadre[w]
+        first = w * wp_size
+        for i in range(first, first + wp_size):
+            ro = role[i]
+            if ro == OUTSIDE:
+                continue
+            member = 1.0 if ro != WORKER else 0.0
+            if jail[i] > 0:
+                acting[i] = 0
+                n_all += 1.0
+                sum_fear += fear[i]
+                sum_sym += sympathy[i]
+                n_members += member
+                n_member_sympathisers += member * (sympathy[i] > 0.5)
+                continue
+            e = employ[i]
+            is_worker_slot = e >= 0.0
+            unemployed = is_worker_slot and e < unemployment
+            h = min(1.0, hardship[i] * hardship_city[c] + 0.25 * unemployed)
+            g = h * (1.0 - legitimacy)
+            # fear: slow decay, renewed by arrests seen at work and the climate
+            f = min(1.0, fear[i] * (1.0 - fear_decay) + fear_in)
+            fear[i] = f
+            # private sympathy drifts towards what leaning, grievance, the
+            # Opposition's visible deeds and hopes abroad make of it
+            seen = agency_members[c] if ro != WORKER else agency_workers[c]
+            target = leaning[i] + sym_grievance * g + seen - abstain_loss + hope_term
+            target = min(1.0, max(0.0, target))
+            s = sympathy[i] + sym_rate * (target - sympathy[i])
+            sympathy[i] = s
+            risk_i = risk[i] * (fear_weight * f + dependence[min(ro, 3)]) * repression_level
+            drive = g + sympathy_drive * s + peer_weight * strike_prev - risk_i
+            strike = is_worker_slot and not unemployed and drive > threshold[i] + strike_barrier
+            # members risk the ban on factions; non-members face the barrier of
+            # an inner-party fight that does not address them (lowered by appeals)
+            barrier = ban_risk if ro != WORKER else outsider_barrier
+            support = s + peer_weight * support_prev + organised - risk_i - barrier > threshold[i]
+            acting[i] = np.uint8(strike) * STRIKE | np.uint8(support) * SUPPORT
+            sympathiser = s > 0.5
+            ready += strike
+            backing += support
+            present += 1.0
+            n_all += 1.0
+            sum_sym += s
+            sum_fear += f
+            n_sympathisers += sympathiser
+            n_members += member
+            n_member_sympathisers += member * sympathiser
+            n_member_support += member * support
+            n_workers += is_worker_slot
+        share = ready / present if present > 0.0 else 0.0
+        wp_support[w] = backing / present if present > 0.0 else 0.0
+        wp_strike[w] = share
+        if share >= strike_share:
+            stats[c, C_STRIKING] += ready
+        elif ready > 0.0:
+            # a strike is a workplace's act: where too few are ready, nobody walks out
+            for i in range(first, first + wp_size):
+                acting[i] &= ~STRIKE
+        stats[c, C_N] += n_all
+        stats[c, C_MEMBERS] += n_members
+        stats[c, C_SYMPATHY] += sum_sym
+        stats[c, C_SYMPATHISERS] += n_sympathisers
+        stats[c, C_ACTING] += backing
+        stats[c, C_MEMBER_SUPPORT] += n_member_support
+        stats[c, C_FEAR] += sum_fear
+        stats[c, C_WORKERS] += n_workers
+        stats[c, C_MEMBER_SYMPATHISERS] += n_member_sympathisers
     for c in range(stats.shape[0] - 1):
         for k in range(N_STATS):
             stats[stats.shape[0] - 1, k] += stats[c, k]

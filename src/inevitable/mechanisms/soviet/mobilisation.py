@@ -21,8 +21,18 @@ from inevitable.engine.params import Param, Uniform
 from inevitable.engine.registry import register
 from inevitable.mechanisms.soviet import common as k
 from inevitable.mechanisms.soviet.kernels import (
-    C_ACTING, C_FEAR, C_MEMBER_SUPPORT, C_MEMBER_SYMPATHISERS, C_MEMBERS, C_N, C_STRIKING,
-    C_SYMPATHISERS, C_SYMPATHY, C_WORKERS, empty_stats, mobilise,
+    C_ACTING,
+    C_FEAR,
+    C_MEMBER_SUPPORT,
+    C_MEMBER_SYMPATHISERS,
+    C_MEMBERS,
+    C_N,
+    C_STRIKING,
+    C_SYMPATHISERS,
+    C_SYMPATHY,
+    C_WORKERS,
+    empty_stats,
+    mobilise,
 )
 
 
@@ -163,12 +173,10 @@ class Mobilisation(Mechanism):
         n_wp = sim.state[k.WP_CITY].shape[0]
         self.wp_strike = self.alloc("wp_strike", n_wp, np.float32)
         self.wp_support = self.alloc("wp_support", n_wp, np.float32)
-        self.wp_strike_new = self.alloc("wp_strike_new", n_wp, np.float32)
-        self.wp_support_new = self.alloc("wp_support_new", n_wp, np.float32)
-        self.wp_n = self.alloc("wp_n", n_wp, np.float32)
         self.city_stats = self.alloc("city_stats", (4, empty_stats().shape[1]), np.float64)
         self.strikes = self.alloc("strikes", (), np.float64)
-        self.counts = self.alloc("counts", 4, np.float64)  # strikers, meetings, signatures, marchers
+        # strikers, meeting attendance, signatures, marchers
+        self.counts = self.alloc("counts", 4, np.float64)
         self._initial_stats(sim)
 
     def _initial_stats(self, sim) -> None:
@@ -208,10 +216,10 @@ class Mobilisation(Mechanism):
         dependence = np.array([getattr(p, name) for name in k.DEPENDENCE_KEYS])
         repression_on = 1.0 if sim.p.repression_on else 0.0
         mobilise(
-            st[k.P_ROLE], st[k.P_CITY], st[k.P_WORKPLACE], st[k.P_THRESHOLD], st[k.P_RISK],
-            st[k.P_HARDSHIP], st[k.P_EMPLOY], st[k.P_LEANING], st[k.P_SYMPATHY], st[k.P_FEAR], st[k.P_ACTING],
+            st[k.P_ROLE], st[k.WP_CITY], sim.p.workplace_size, st[k.P_THRESHOLD], st[k.P_RISK],
+            st[k.P_HARDSHIP], st[k.P_EMPLOY], st[k.P_LEANING], st[k.P_SYMPATHY], st[k.P_FEAR],
+            st[k.P_ACTING],
             st[k.P_JAIL], self.wp_strike, self.wp_support, st[k.WP_ARRESTS], st[k.WP_CADRE],
-            self.wp_strike_new, self.wp_support_new, self.wp_n,
             st[k.HARDSHIP_CITY], float(st[k.UNEMPLOYMENT]), p.legitimacy, agency_workers,
             agency_members,
             p.abstain_effect * lv[k.A["abstain"]], p.hope_effect * (float(st[k.HOPE]) - 0.5),
@@ -223,8 +231,6 @@ class Mobilisation(Mechanism):
             p.outsider_barrier * (1.0 - lv[k.A["appeal_workers"]]), p.strike_barrier,
             p.strike_share, stats,
         )
-        self.wp_strike[:] = self.wp_strike_new
-        self.wp_support[:] = self.wp_support_new
         scale = sim.p.scale
         wp_size = sim.p.workplace_size
         striking_wp = int(np.count_nonzero(self.wp_strike >= p.strike_share))

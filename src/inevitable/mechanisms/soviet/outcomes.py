@@ -18,6 +18,7 @@ from inevitable.engine.params import Param, Uniform
 from inevitable.engine.registry import register
 from inevitable.engine.timeline import month_index, parse_month
 from inevitable.mechanisms.soviet import common as k
+from inevitable.mechanisms.soviet.chronicle import chronicle
 
 # how strongly each action breaches the ban on factions in the apparatus's eyes
 BREACH = {"organise_faction": 0.02, "demonstrate": 1.0, "prepare_split": 1.0}
@@ -26,6 +27,7 @@ BREACH = {"organise_faction": 0.02, "demonstrate": 1.0, "prepare_split": 1.0}
 @register
 class Outcomes(Mechanism):
     name = "outcomes"
+    chronicle = staticmethod(chronicle)
     claims = ("marot-fight-already-lost-1927", "cliff-277-objective-conditions")
     params = {
         "expel_rate": Param(1.0, "float", unit="per month", low=0.0, high=1.0,

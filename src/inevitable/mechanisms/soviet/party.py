@@ -78,8 +78,7 @@ class Party(Mechanism):
         for event in k.events_at(sim, sim.t):
             s = event.get("set", {})
             if "levy" in s:
-                self.levy[()] = float(s["levy"]) if not isinstance(s["levy"], bool) \
-                    else float(s["levy"])
+                self.levy[()] = float(s["levy"])
             if s.get("gathering") in ("conference", "congress"):
                 self.gathering[()] = 1.0
         out = np.zeros(1)

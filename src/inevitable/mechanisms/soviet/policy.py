@@ -30,7 +30,8 @@ from inevitable.mechanisms.soviet import common as k
 @register
 class Policy(Mechanism):
     name = "policy"
-    claims = ("trotsky-centre-swings", "cliff-15-bureaucracy-ruling-class", "cliff-left-turn-refutes-t")
+    claims = ("trotsky-centre-swings", "cliff-15-bureaucracy-ruling-class",
+              "cliff-left-turn-refutes-t")
     params = {
         "theory": k.THEORY,
         "policy_on": k.switch("policy", "the leadership changes policy"),
