@@ -60,7 +60,8 @@ class Repression(Mechanism):
         n_wp = sim.state[k.WP_CITY].shape[0]
         self.wp_arrests = self.alloc("wp_arrests", n_wp, np.float32)
         self.arrests_city = self.alloc("arrests_city", 3, np.float64)
-        self.police = self.alloc("police", (), np.float64, self.p.police_1923)
+        self.police = self.alloc("police", (), np.float64,
+                                 self.p.police_1923 if self.p.repression_on else 0.0)
         self.expelled = self.alloc("expelled", (), np.float64)
         self.cadre_arrests = self.alloc("cadre_arrests", (), np.float64)  # after the expulsion
 

@@ -1,0 +1,205 @@
+"""The flagship scenario: theories, strategies, ablations, common random numbers, the record."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import inevitable as inv
+from inevitable.errors import InputError
+from inevitable.mechanisms.soviet import common as k
+from inevitable.mechanisms.soviet.patterns import PATTERNS, check
+from inevitable.scenarios.loader import parse
+
+SC = inv.scenario("soviet-1923")
+STRATEGIES = ("historical", "class-struggle", "switch", "bloc-holding-demands")
+EXOGENOUS = ("hardship_index", "unemployment_rate", "grain_shortfall")
+ACTION_SERIES = tuple(f"act_{a}" for a in k.ACTIONS)
+
+
+def run(seed=1, **params):
+    return SC.run(seed=seed, params=params)
+
+
+def same(a, b, names):
+    return all(np.array_equal(a.series[n], b.series[n]) for n in names)
+
+
+@pytest.mark.parametrize("theory", k.THEORIES)
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_every_theory_and_strategy_runs_to_the_end(theory, strategy):
+    r = run(theory=theory, strategy=strategy)
+    assert len(r.labels) == 84 and r.labels[-1] == "1929-12"
+    assert r.final["defeat"] in (0, 1) and r.final["survival"] in (0, 1)
+    for name in ("sympathy", "public_support", "fear", "apparatus_control"):
+        assert np.all((r.series[name] >= 0) & (r.series[name] <= 1)), name
+    assert np.all(r.series["members"] > 0) and np.all(r.series["cadre"] >= 0)
+
+
+def test_under_theory_n_no_strategy_changes_anything():
+    base = run(seed=3, theory="N", strategy="historical")
+    names = [n for n in base.series if n not in ACTION_SERIES]
+    for strategy in STRATEGIES[1:]:
+        other = run(seed=3, theory="N", strategy=strategy)
+        assert same(base, other, names), strategy
+        assert base.final == {**other.final, **{a: base.final[a] for a in ACTION_SERIES}}
+
+
+def test_under_theory_c_strategy_matters():
+    a = run(seed=3, theory="C", strategy="historical")
+    b = run(seed=3, theory="C", strategy="class-struggle")
+    assert not np.array_equal(a.series["sympathy"], b.series["sympathy"])
+
+
+@pytest.mark.parametrize("when", ["1924-06", "1926-01", "1927-03"])
+def test_switch_strategy_is_bit_identical_to_historical_before_its_date(when):
+    hist = run(seed=5, strategy="historical")
+    sw = run(seed=5, strategy="switch", switch_date=when)
+    t = hist.labels.index(when)
+    for name in hist.series:
+        assert np.array_equal(hist.series[name][:t], sw.series[name][:t]), name
+    assert not same(hist, sw, ["sympathy", "act_support_strikes"])
+
+
+def test_a_rule_that_never_fires_changes_no_bit():
+    text = SC.text.replace(
+        "  bloc-holding-demands:\n",
+        "  historical-plus-noop:\n    extends: historical\n    rules:\n"
+        "      - when: month < \"1900-01\"\n        do: {prepare_split: 1.0}\n"
+        "  bloc-holding-demands:\n")
+    sc2 = parse(text, "noop.yaml")
+    a = SC.run(seed=2)
+    b = sc2.run(seed=2, params={"strategy": "historical-plus-noop"})
+    assert same(a, b, a.series) and a.final == b.final
+
+
+ABLATIONS = {
+    "repression_on": lambda r: np.all(r.series["arrests"] == 0)
+    and np.all(r.series["police"] == 0),
+    "recruitment_on": lambda r: np.all(r.series["recruits"] == 0),
+    "international_on": lambda r: np.all(r.series["hope"] == 0.5),
+    "patronage_on": lambda r: np.all(np.diff(r.series["apparatus_control"]) <= 1e-12),
+    "policy_on": lambda r: np.all(r.series["policy_left"] == 0)
+    and r.final["left_turn_month"] == -1,
+    "coalitions_on": lambda r: np.all(r.series["leningrad_in_opposition"] == 0)
+    and np.all(r.series["united_opposition"] == 0),
+    "mobilisation_on": lambda r: np.all(r.series["public_support"] == 0)
+    and np.all(r.series["strikes"] == 0),
+    "retention_on": lambda r: True,
+}
+
+
+@pytest.mark.parametrize("switch", sorted(ABLATIONS))
+def test_ablation_switches_change_what_they_should_and_nothing_else(switch):
+    base = run(seed=4)
+    off = run(seed=4, **{switch: False})
+    assert ABLATIONS[switch](off), switch
+    assert same(base, off, EXOGENOUS)  # the exogenous inputs never move
+    assert not same(base, off, [n for n in base.series if n not in EXOGENOUS])
+
+
+def test_retention_switch_acts_only_from_the_first_month_of_abstention():
+    base = run(seed=4)
+    off = run(seed=4, retention_on=False)
+    first = int(np.argmax(base.series["act_abstain"] > 0))
+    assert first > 0
+    for name in base.series:
+        assert np.array_equal(base.series[name][: first], off.series[name][: first]), name
+    assert not np.array_equal(base.series["cadre"], off.series["cadre"])
+
+
+def test_flagship_branch_from_a_snapshot_on_disk_is_bit_identical(tmp_path):
+    full = SC.sim(seed=9, params={"strategy": "class-struggle"})
+    full.run()
+    part = SC.sim(seed=9, params={"strategy": "class-struggle"})
+    part.run(until=40)
+    again = inv.Snapshot.load(part.snapshot().save(tmp_path / "s.npz")).branch()
+    again.run()
+    for key in full.state:
+        assert np.array_equal(full.state[key], again.state[key]), key
+    for key in full.results:
+        assert np.array_equal(full.results[key], again.results[key]), key
+
+
+def test_every_parameter_has_a_source_or_is_an_assumption_with_a_prior():
+    for name, decl in SC.decls.items():
+        assert decl.source or decl.assumption, name
+        if decl.assumption and decl.kind in ("float", "int"):
+            assert name in SC.priors, f"assumption '{name}' has no prior"
+
+
+def _elements():
+    spec = SC.spec
+    return {
+        "mechanism": {m.name for m in SC.mechanisms},
+        "param": set(SC.decls),
+        "theory": set(k.THEORIES),
+        "strategy": set(spec.strategies),
+        "event": {e.name for e in spec.events},
+        "target": {t.id for t in spec.targets},
+        "outcome": {n for m in SC.mechanisms for n in m.finals},
+        "series": {n for m in SC.mechanisms for n in m.series},
+    }
+
+
+def test_claims_ledger_points_at_existing_model_elements():
+    elements = _elements()
+    ids = {c.id for c in SC.spec.claims}
+    assert len(ids) == len(SC.spec.claims) >= 30
+    experiments = {"compare", "curve", "sensitivity", "discover", "calibrate", "validate",
+                   "ablation", "chronicle"}
+    for claim in SC.spec.claims:
+        assert claim.encodes, claim.id
+        for ref in claim.encodes:
+            kind, _, name = ref.partition(":")
+            assert name in elements[kind], f"{claim.id}: {ref}"
+        for rel in claim.relations:
+            assert rel.target in ids, f"{claim.id} -> {rel.target}"
+        assert set(claim.tested_by) <= experiments, claim.id
+    for m in SC.mechanisms:
+        for cid in m.claims:
+            assert cid in ids, f"mechanism {m.name} names unknown claim {cid}"
+    for name, decl in SC.decls.items():
+        for cid in decl.claim:
+            assert cid in ids, f"parameter {name} names unknown claim {cid}"
+
+
+def test_every_claim_author_of_the_review_is_covered():
+    authors = {c.author for c in SC.spec.claims}
+    assert {"Trotsky", "Cliff", "Marot"} <= authors
+    cliff_pages = {c.page for c in SC.spec.claims if c.author == "Cliff"}
+    assert {"12", "13", "15", "16", "17", "19", "26", "277"} <= cliff_pages
+
+
+def test_targets_measure_quantities_the_model_produces():
+    elements = _elements()
+    for t in SC.spec.targets:
+        assert t.quantity in elements["series"] | elements["outcome"], t.id
+        assert t.source
+
+
+def test_historical_run_under_c_reproduces_the_record_in_most_seeds():
+    runs = [check(run(seed=s, theory="C", strategy="historical")) for s in range(40)]
+    for name in PATTERNS:
+        share = sum(r[name] for r in runs) / len(runs)
+        assert share >= 0.6, f"{name}: {share:.0%}"
+
+
+def test_theory_t_never_turns_left_without_workers_pressure():
+    runs = [run(seed=s, theory="T") for s in range(10)]
+    assert all(r.final["left_turn_month"] == -1 for r in runs)
+
+
+def test_chronicle_tells_what_the_series_show():
+    r = run(seed=1)
+    lines = r.chronicle()
+    assert all(line[:7] in r.labels for line in lines)
+    t = int(np.argmax(r.series["leaders_expelled"] > 0))
+    if r.series["leaders_expelled"][-1] > 0:
+        assert any(line.startswith(r.labels[t]) and "leaders expelled" in line for line in lines)
+    assert any("record: lenin death" in line for line in lines)
+
+
+def test_unknown_strategy_is_a_clear_error():
+    with pytest.raises(InputError, match="unknown strategy 'marot'"):
+        run(strategy="marot")
