@@ -203,3 +203,27 @@ def test_chronicle_tells_what_the_series_show():
 def test_unknown_strategy_is_a_clear_error():
     with pytest.raises(InputError, match="unknown strategy 'marot'"):
         run(strategy="marot")
+
+
+def test_levy_admits_each_eligible_person_with_the_given_chance():
+    """The per-workplace binomial sampler is exact: admissions ~ Binomial(eligible, p)."""
+    from inevitable.engine.rng import stream_key
+    from inevitable.mechanisms.soviet.kernels import RECRUIT, WORKER, admit
+
+    n, size, p = 200_000, 20, 0.03
+    role = np.full(n, WORKER, dtype=np.uint8)
+    sympathy = np.zeros(n, dtype=np.float32)
+    sympathy[::4] = 0.9  # a quarter are screened out
+    employ = np.ones(n, dtype=np.float32)
+    out = np.zeros(1)
+    admit(role, employ, sympathy, size, stream_key(1, "t"), 3, p, 0.0, 0.5, out)
+    eligible = n * 3 // 4
+    admitted = int((role == RECRUIT).sum())
+    assert admitted == out[0]
+    assert abs(admitted - eligible * p) < 4 * np.sqrt(eligible * p * (1 - p))
+    assert not (role[::4] == RECRUIT).any()
+    # per workplace, the counts follow the binomial law (mean and variance)
+    per_wp = (role == RECRUIT).reshape(-1, size).sum(axis=1)
+    m = size * 3 // 4
+    assert abs(per_wp.mean() - m * p) < 4 * np.sqrt(m * p * (1 - p) / per_wp.size)
+    assert abs(per_wp.var() - m * p * (1 - p)) < 0.03

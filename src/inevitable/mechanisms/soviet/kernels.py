@@ -87,7 +87,7 @@ def mobilise(
                 continue
             e = employ[i]
             is_worker_slot = e >= 0.0
-            unemployed = is_worker_slot and e < unemployment
+            unemployed = is_worker_slot & (e < unemployment)
             h = min(1.0, hardship[i] * hardship_city[c] + 0.25 * unemployed)
             g = h * (1.0 - legitimacy)
             # fear: slow decay, renewed by arrests seen at work and the climate
@@ -102,7 +102,7 @@ def mobilise(
             sympathy[i] = s
             risk_i = risk[i] * (fear_weight * f + dependence[min(ro, 3)]) * repression_level
             drive = g + sympathy_drive * s + peer_weight * strike_prev - risk_i
-            strike = is_worker_slot and not unemployed and drive > threshold[i] + strike_barrier
+            strike = is_worker_slot & (not unemployed) & (drive > threshold[i] + strike_barrier)
             # members risk the ban on factions; non-members face the barrier of
             # an inner-party fight that does not address them (lowered by appeals)
             barrier = ban_risk if ro != WORKER else outsider_barrier
@@ -248,20 +248,58 @@ def organise(
 
 
 @nb.njit(cache=True)
-def admit(role, employ, sympathy, key, step, p_worker, p_outside, max_sympathy, out):
+def admit(role, employ, sympathy, wp_size, key, step, p_worker, p_outside, max_sympathy, out):
     """A levy: workers (and some outsiders) join the party; the apparatus
-    admits those who do not sympathise with the Opposition."""
+    admits those who do not sympathise with the Opposition.
+
+    Each eligible person joins with chance p, independently. Sampled per
+    workplace without a draw per person: the number admitted is binomial,
+    from one uniform of the workplace's stream slot, and which of the
+    eligible join is decided by per-slot draws only where someone does.
+    """
     admitted = 0.0
-    for i in range(role.shape[0]):
-        ro = role[i]
-        if ro == WORKER:
-            p = p_worker
-        elif ro == OUTSIDE and employ[i] < 0.0:
-            p = p_outside
-        else:
+    n_wp = role.shape[0] // wp_size
+    for w in range(n_wp):
+        first = w * wp_size
+        m = 0
+        p = 0.0
+        for i in range(first, first + wp_size):
+            ro = role[i]
+            if sympathy[i] > max_sympathy:
+                continue
+            if ro == WORKER:
+                m += 1
+                p = p_worker
+            elif ro == OUTSIDE and employ[i] < 0.0:
+                m += 1
+                p = p_outside
+        if m == 0 or p <= 0.0:
             continue
-        if p > 0.0 and sympathy[i] <= max_sympathy and uniform(key, step, i, 0) < p:
-            role[i] = RECRUIT
+        # inverse binomial CDF from the workplace's uniform
+        u = uniform(key, step, w, 0)
+        q = (1.0 - p) ** m
+        cdf = q
+        count = 0
+        while u >= cdf and count < m:
+            q *= (m - count) / (count + 1.0) * p / (1.0 - p) if p < 1.0 else 0.0
+            count += 1
+            cdf += q
+        if count == 0:
+            continue
+        # the `count` eligible people with the smallest per-slot draws join
+        for _ in range(count):
+            best = -1
+            best_u = 2.0
+            for i in range(first, first + wp_size):
+                ro = role[i]
+                if sympathy[i] > max_sympathy or not (
+                        ro == WORKER or (ro == OUTSIDE and employ[i] < 0.0)):
+                    continue
+                v = uniform(key, step, i, 1)
+                if v < best_u:
+                    best_u = v
+                    best = i
+            role[best] = RECRUIT
             admitted += 1.0
     out[0] = admitted
 

@@ -85,7 +85,7 @@ class Party(Mechanism):
         rate = p.recruit_rate + p.levy_rate * float(self.levy)
         if p.recruitment_on and rate > 0:
             st = sim.state
-            admit(st[k.P_ROLE], st[k.P_EMPLOY], st[k.P_SYMPATHY],
+            admit(st[k.P_ROLE], st[k.P_EMPLOY], st[k.P_SYMPATHY], sim.p.workplace_size,
                   self.stream("admit").key, sim.t, rate, rate * p.outside_ratio,
                   p.screen_sympathy, out)
         self.recruits[()] = out[0]
