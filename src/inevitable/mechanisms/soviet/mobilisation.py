@@ -76,7 +76,7 @@ class Mobilisation(Mechanism):
         "sympathy_grievance": Param(0.6, "float", low=0.0, high=5.0, prior=_prior(0.2, 1.5),
                                     doc="private sympathy per unit of grievance",
                                     assumption=True, source="no measure"),
-        "agency_effect": Param(0.15, "float", low=0.0, high=2.0, prior=_prior(0.0, 0.6),
+        "agency_effect": Param(0.3, "float", low=0.0, high=2.0, prior=_prior(0.0, 0.6),
                                doc="sympathy gained from the Opposition's visible deeds for "
                                    "workers (0 = deeds change nothing)", assumption=True,
                                source="Marot's central claim; its size is what experiments "
@@ -204,15 +204,16 @@ class Mobilisation(Mechanism):
         arrests = st[k.ARRESTS_CITY]
         stats = self.city_stats
         striking = stats[:3, C_STRIKING] / np.maximum(stats[:3, C_WORKERS], 1.0)
-        # what each kind of person sees the Opposition do: workers its deeds
-        # for them, members its campaign inside the party
+        # what each kind of person sees the Opposition do, as a weighted mean
+        # in [0, 1]: workers its deeds for them, members its campaign inside
+        # the party; doing everything at once is worth agency_effect, no more
         persecuted = (arrests > 0).astype(np.float64)
-        demo = 0.5 * lv[k.A["demonstrate"]]
+        demo = lv[k.A["demonstrate"]]
         defend = lv[k.A["defend_persecuted"]] * persecuted
         agency_workers = p.agency_effect * (
             lv[k.A["support_strikes"]] * np.minimum(1.0, 10.0 * striking) + defend
-            + lv[k.A["appeal_workers"]] + demo + 0.3 * lv[k.A["platform"]])
-        agency_members = p.agency_effect * (lv[k.A["platform"]] + defend + demo)
+            + lv[k.A["appeal_workers"]] + 0.5 * demo + 0.3 * lv[k.A["platform"]]) / 3.8
+        agency_members = p.agency_effect * (lv[k.A["platform"]] + defend + 0.5 * demo) / 2.5
         dependence = np.array([getattr(p, name) for name in k.DEPENDENCE_KEYS])
         repression_on = 1.0 if sim.p.repression_on else 0.0
         mobilise(

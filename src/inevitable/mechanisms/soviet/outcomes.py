@@ -11,6 +11,8 @@ dates the defeat.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from inevitable.engine.mechanism import Mechanism, Output
@@ -98,7 +100,8 @@ class Outcomes(Mechanism):
             self.offence[()] = max(float(self.offence) * p.breach_memory, breach)
             organised = float(self.offence)
             ready = min(1.0, max(0.0, (control - p.expel_control) / (1.0 - p.expel_control)))
-            safe = max(0.0, 1.0 - member_support / p.expel_support)
+            # open support makes expulsion costlier, never impossible
+            safe = math.exp(-member_support / p.expel_support)
             meets = any("gathering" in e.get("set", {}) for e in k.events_at(sim, sim.t))
             hazard = p.expel_rate * organised * ready * safe
             if meets:

@@ -16,7 +16,7 @@ from inevitable.engine.mechanism import Mechanism, Output
 from inevitable.engine.params import Param, Uniform
 from inevitable.engine.registry import register
 from inevitable.mechanisms.soviet import common as k
-from inevitable.mechanisms.soviet.kernels import repress
+from inevitable.mechanisms.soviet.kernels import C_ACTING, C_N, repress
 
 
 @register
@@ -32,6 +32,13 @@ class Repression(Mechanism):
                                doc="growth of police capacity per unit of apparatus control",
                                assumption=True, source="DESIGN: capacity grows with "
                                "bureaucratic consolidation; size unknown"),
+        "threat_response": Param(5.0, "float", low=0.0, high=100.0,
+                                 prior=Uniform(low=0.0, high=15.0),
+                                 doc="growth of police capacity per unit share of people "
+                                     "openly backing the Opposition", assumption=True,
+                                 source="Stalin (1927): the cadres can be removed only by civil "
+                                        "war (as the review quotes him); size unknown",
+                                 claim=("stalin-cadres-only-by-civil-war",)),
         "strike_visibility": Param(0.3, "float", low=0.0, high=1.0,
                                    prior=Uniform(low=0.05, high=0.6),
                                    doc="how visible a striker is to the police", assumption=True,
@@ -72,9 +79,15 @@ class Repression(Mechanism):
             self.police[()] = 0.0
             return
         control = float(st[k.MACHINE][k.CENTRE])
+        stats = st[k.CITY_STATS][3]
+        open_support = stats[C_ACTING] / max(stats[C_N], 1.0)
+        # the regime answers a rising movement with more police (last month's)
         self.police[()] = min(1.0, p.police_1923 * (1.0 + p.police_growth * control)
-                              * (1.0 + float(st[k.WAR_SCARE])))
-        hunt = p.cadre_hunt if st[k.EXPELLED_LEADERS] > 0 else 0.0
+                              * (1.0 + float(st[k.WAR_SCARE]))
+                              * (1.0 + p.threat_response * open_support))
+        # cadre are hunted once the leaders are out, and while a split is prepared
+        split = st[k.LEVELS][k.A["prepare_split"]]
+        hunt = p.cadre_hunt * (1.0 if st[k.EXPELLED_LEADERS] > 0 else 0.5 * split)
         out = np.zeros(2)
         repress(st[k.P_ROLE], st[k.P_CITY], st[k.P_WORKPLACE], st[k.P_ACTING], st[k.P_JAIL],
                 st[k.P_FEAR], st[k.P_CADRE], st[k.P_EMPLOY], self.wp_arrests,
