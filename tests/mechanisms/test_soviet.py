@@ -36,13 +36,23 @@ def test_every_theory_and_strategy_runs_to_the_end(theory, strategy):
     assert np.all(r.series["members"] > 0) and np.all(r.series["cadre"] >= 0)
 
 
-def test_under_theory_n_no_strategy_changes_anything():
-    base = run(seed=3, theory="N", strategy="historical")
+@pytest.mark.parametrize(("seed", "extra"), [
+    (3, {}), (0, {"expel_control": 0.8, "expel_rate": 0.3}),
+    (1, {"expel_control": 0.8, "expel_rate": 0.3}), (2, {"expel_control": 0.9})])
+def test_under_theory_n_no_strategy_changes_anything(seed, extra):
+    base = run(seed=seed, theory="N", strategy="historical", **extra)
     names = [n for n in base.series if n not in ACTION_SERIES]
     for strategy in STRATEGIES[1:]:
-        other = run(seed=3, theory="N", strategy=strategy)
+        other = run(seed=seed, theory="N", strategy=strategy, **extra)
         assert same(base, other, names), strategy
         assert base.final == {**other.final, **{a: base.final[a] for a in ACTION_SERIES}}
+
+
+def test_theories_t_and_c_part_ways_when_workers_mobilise():
+    t = [run(seed=s, theory="T", strategy="class-struggle") for s in range(6)]
+    c = [run(seed=s, theory="C", strategy="class-struggle") for s in range(6)]
+    assert any(not np.array_equal(a.series["cadre"], b.series["cadre"])
+               for a, b in zip(t, c, strict=True))
 
 
 def test_under_theory_c_strategy_matters():

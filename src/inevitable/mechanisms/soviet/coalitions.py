@@ -85,6 +85,12 @@ class Coalitions(Mechanism):
                                 assumption=True,
                                 source="Marot: by 1927 workers honoured a figure of the past",
                                 claim=("marot-homage-to-past",)),
+        "swing_level": Param(0.2, "float", low=-1.0, high=1.0, prior=Uniform(low=0.0, high=0.5),
+                             doc="T: policy position past which the Centre, swung left by the "
+                                 "workers, turns on the Right instead of the Left",
+                             assumption=True, source="Trotsky's theory of the Centre (form); "
+                                                     "level unknown",
+                             claim=("trotsky-centre-swings",)),
         "popularity_weight": Param(1.0, "float", low=0.0, high=10.0,
                                    prior=Uniform(low=0.0, high=3.0),
                                    doc="weight of open support in a faction's threat",
@@ -156,7 +162,11 @@ class Coalitions(Mechanism):
                        not (f == k.LEFT and expelled)]
             inside = [f for f in (1, 2, 3) if self.aligned[f] == 1]
             strongest_out = max(outside, key=lambda f: threat[f], default=-1)
-            if united:
+            swung_left = p.theory == "T" and float(st[k.POLICY]) > p.swing_level
+            if swung_left and self.aligned[k.RIGHT] == 1:
+                # T: pushed left by the workers, the Centre turns on the Right
+                target = k.RIGHT
+            elif united:
                 # an organised bloc outside is fought before any partner is touched
                 # (a ruling coalition must stay self-enforcing, AES 2008)
                 target = k.LEFT
@@ -184,9 +194,11 @@ class Coalitions(Mechanism):
                     and self.machine[f] < p.break_share * self.peak[f]):
                 self.aligned[f] = 0
                 self.months[slot] = sim.t
+        # under N the bloc forms whenever both are out (nothing the Left chooses counts)
+        wants_bloc = 1.0 if p.theory == "N" else chosen[k.A["seek_bloc"]]
         if (self.united == 0 and self.months[1] < 0 and self.aligned[k.LEFT] == 0
                 and self.aligned[k.LENINGRAD_GROUP] == 0 and not expelled
-                and chosen[k.A["seek_bloc"]] >= 0.5):
+                and wants_bloc >= 0.5):
             self.united[()] = 1
             self.months[1] = sim.t
         if self.united == 1 and expelled:

@@ -118,7 +118,11 @@ def observe(sim) -> dict[str, float]:
 
     st = sim.state
     start = month_index(*parse_month(sim.timeline.start)) if sim.timeline.unit == "month" else 0
-    city = st[CITY_STATS]
+    from inevitable.mechanisms.soviet import kernels as kn
+
+    total = st[CITY_STATS][3]
+    people = max(total[kn.C_N], 1.0)
+    members = max(total[kn.C_MEMBERS], 1.0)
     cadre = st["cadre.count"]
     peak = st["cadre.peak"]
     aligned = st[ALIGNED]
@@ -128,10 +132,10 @@ def observe(sim) -> dict[str, float]:
         "t": float(sim.t),
         "cadre": float(cadre),
         "cadre_share": float(cadre / peak) if peak > 0 else 0.0,
-        "sympathy": float(city[3, 0]),
-        "public_support": float(city[3, 1]),
-        "member_support": float(city[3, 3]),
-        "fear": float(city[3, 4]),
+        "sympathy": float(total[kn.C_SYMPATHISERS] / people),
+        "public_support": float(total[kn.C_ACTING] / people),
+        "member_support": float(total[kn.C_MEMBER_SUPPORT] / members),
+        "fear": float(total[kn.C_FEAR] / people),
         "apparatus_control": float(st[MACHINE][CENTRE]),
         "strikes": float(st["mobilisation.strikes"]),
         "leaders_expelled": float(st[EXPELLED_LEADERS] > 0),

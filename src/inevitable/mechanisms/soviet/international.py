@@ -61,13 +61,12 @@ class International(Mechanism):
         self.line = self.alloc("line", (), np.float64, 1.0)
         self.strength = self.alloc("strength", len(SITUATIONS), np.float64)
         self.outcome = self.alloc("outcome", len(SITUATIONS), np.int8, -1)
+        self._open_or_close(sim, 0)
 
-    def step(self, sim) -> None:
-        p = self.p
-        # a situation is open while an event holds its strength above zero;
-        # closing it without a success is a defeat
+    def _open_or_close(self, sim, step: int) -> list[int]:
+        """Apply the situations' events at ``step``; return those closing now."""
         closing = []
-        for event in k.events_at(sim, sim.t):
+        for event in k.events_at(sim, step):
             s = event.get("set", {})
             name = s.get("revolutionary_situation")
             if name in SITUATIONS:
@@ -78,6 +77,13 @@ class International(Mechanism):
                     self.outcome[j] = -2  # open
                 elif strength <= 0 and self.outcome[j] == -2:
                     closing.append(j)
+        return closing
+
+    def step(self, sim) -> None:
+        p = self.p
+        # a situation is open while an event holds its strength above zero;
+        # closing it without a success is a defeat
+        closing = self._open_or_close(sim, sim.t)
         if not p.international_on:
             for j in closing:
                 self.outcome[j] = 0

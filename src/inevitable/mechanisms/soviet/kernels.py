@@ -185,7 +185,11 @@ def repress(
                 cadre_arrested += 1.0
             if ro != WORKER:
                 expelled += 1.0
-                role[i] = WORKER if employ[i] >= 0.0 else OUTSIDE
+                if employ[i] >= 0.0:
+                    role[i] = WORKER
+                else:  # a non-bench member expelled leaves the model's population
+                    role[i] = OUTSIDE
+                    jail[i] = 0
             wp_arrests[workplace[i]] += 1.0 / wp_size
             arrests_city[city[i]] += 1.0
     expelled_out[0] = expelled

@@ -32,6 +32,7 @@ class Outcomes(Mechanism):
     chronicle = staticmethod(chronicle)
     claims = ("marot-fight-already-lost-1927", "cliff-277-objective-conditions")
     params = {
+        "theory": k.THEORY,
         "expel_rate": Param(1.0, "float", unit="per month", low=0.0, high=1.0,
                             prior=Uniform(low=0.3, high=1.0),
                             doc="monthly chance of expulsion when all conditions fully hold",
@@ -60,9 +61,10 @@ class Outcomes(Mechanism):
                                 source="definition"),
         "cutoff": Param("1928-01", "month", doc="defeat counts if it comes by this month",
                         source="DESIGN section 2 (default 1928-01-31)"),
-        "democracy_level": Param(0.3, "float", low=0.0, high=1.0,
-                                 doc="prevailing: apparatus control below this (posts elected "
-                                     "again)", source="definition"),
+        "democracy_level": Param(0.5, "float", low=0.0, high=1.0,
+                                 doc="prevailing: the Centre's share of posts falls below this "
+                                     "share of its peak (posts elected again)",
+                                 source="definition"),
     }
     series = {
         "leaders_expelled": Output("1 once the Opposition's leaders are expelled"),
@@ -100,6 +102,9 @@ class Outcomes(Mechanism):
             self.offence[()] = max(float(self.offence) * p.breach_memory, breach)
             organised = float(self.offence)
             ready = min(1.0, max(0.0, (control - p.expel_control) / (1.0 - p.expel_control)))
+            if p.theory == "T":
+                # T: a Centre swung left by the workers does not expel the Left
+                ready *= 1.0 - min(1.0, max(0.0, float(st[k.POLICY])))
             # open support makes expulsion costlier, never impossible
             safe = math.exp(-member_support / p.expel_support)
             meets = any("gathering" in e.get("set", {}) for e in k.events_at(sim, sim.t))
@@ -117,8 +122,9 @@ class Outcomes(Mechanism):
                 self.defeat_at[()] = sim.t
         if st[k.GATHERING] > 0 and float(st["party.delegates"]) > 0.5:
             self.prevailed[()] = 1
-        if sim.t > 12 and control < p.democracy_level:
-            self.prevailed[()] = 1
+        peak_control = float(st["coalitions.peak"][k.CENTRE])
+        if control < p.democracy_level * peak_control:
+            self.prevailed[()] = 1  # most appointed posts are elected again
 
     def record(self, sim):
         return {"leaders_expelled": float(self.expelled_at > 0),

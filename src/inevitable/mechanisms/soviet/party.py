@@ -53,7 +53,8 @@ class Party(Mechanism):
     series = {
         "members": Output("party members and candidates", "people"),
         "recruits": Output("admitted this month", "people"),
-        "gathering": Output("1 in a month with a conference, congress or plenum"),
+        "gathering": Output("1 in a month with a conference or congress (plenums elect no "
+                            "delegates; outcomes treats them as decision points too)"),
         "opposition_delegates": Output("Opposition's share of voting delegates at the last "
                                        "gathering", "fraction"),
         "cells_with_opposition": Output("share of cells where most members openly back the "

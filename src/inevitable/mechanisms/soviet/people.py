@@ -4,7 +4,7 @@ Individuals where numbers matter (DESIGN section 3). One slot per modelled
 person, preallocated for the whole run: the workforce (employed and
 registered unemployed; some are party members), then the party's non-worker
 members and officials, then empty slots that later levies fill. ``scale``
-real people stand behind each slot; 1 is the full scale (about 4.4 million
+real people stand behind each slot; 1 is the full scale (about 4.6 million
 slots by default).
 """
 
@@ -103,8 +103,10 @@ class People(Mechanism):
         p = self.p
         size = p.workplace_size
         n_work = _round_up(max(p.workforce // p.scale, size), size)
-        nonworker_members = int(p.members_1923 * (1 - p.worker_member_share)) // p.scale
+        # officials are members too: the non-bench members include them
         n_officials = p.officials // p.scale
+        nonworker_members = max(
+            0, int(p.members_1923 * (1 - p.worker_member_share)) // p.scale - n_officials)
         n_party = _round_up(
             max(int((nonworker_members + n_officials) * p.capacity_factor), size), size)
         n = n_work + n_party

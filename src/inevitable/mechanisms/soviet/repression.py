@@ -81,7 +81,7 @@ class Repression(Mechanism):
         control = float(st[k.MACHINE][k.CENTRE])
         stats = st[k.CITY_STATS][3]
         open_support = stats[C_ACTING] / max(stats[C_N], 1.0)
-        # the regime answers a rising movement with more police (last month's)
+        # the regime answers a rising movement with more police
         self.police[()] = min(1.0, p.police_1923 * (1.0 + p.police_growth * control)
                               * (1.0 + float(st[k.WAR_SCARE]))
                               * (1.0 + p.threat_response * open_support))
@@ -95,7 +95,7 @@ class Repression(Mechanism):
                 float(self.police), p.strike_visibility, p.support_visibility, hunt,
                 float(p.jail_months), self.arrests_city, out)
         self.expelled[()] += out[0] * sim.p.scale
-        if hunt > 0:
+        if st[k.EXPELLED_LEADERS] > 0:
             self.cadre_arrests[()] += out[1]
 
     def record(self, sim):
