@@ -126,6 +126,82 @@ def _summary(result) -> None:
         out.print("final: " + ", ".join(f"{k} = {v}" for k, v in extra.items()), highlight=False)
 
 
+def _names(text: str | None) -> list[str] | None:
+    return [x.strip() for x in text.split(",") if x.strip()] if text else None
+
+
+Backend = Annotated[str, typer.Option("--backend", help="serial, processes or dask")]
+Workers = Annotated[int | None, typer.Option(help="worker processes (default: all cores)")]
+Scheduler = Annotated[str | None, typer.Option(help="Dask scheduler address, tcp://host:port")]
+Results = Annotated[Path, typer.Option("--results", help="results directory (the store)")]
+
+
+@app.command("compare")
+def compare_cmd(
+    scenario_ref: Annotated[str, typer.Argument(metavar="SCENARIO")],
+    strategies: Annotated[str | None, typer.Option(help="comma-separated (default: all)")] = None,
+    theories: Annotated[str | None, typer.Option(help="e.g. TCN or T,C (default: all)")] = None,
+    reps: Annotated[int, typer.Option(help="paired replications per arm")] = 200,
+    seed: Annotated[int, typer.Option(help="first seed; arms share seeds")] = 0,
+    outcomes: Annotated[str | None, typer.Option(help="comma-separated finals")] = None,
+    reference: Annotated[str | None, typer.Option(help="arm to difference against")] = None,
+    set_: Annotated[list[str], typer.Option("--set", metavar="KEY=VALUE")] = [],  # noqa: B006
+    backend: Backend = "processes",
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    results: Results = Path("results"),
+    out_file: Annotated[Path | None, typer.Option("--out", help="write .json")] = None,
+) -> None:
+    """Strategies x theories on the same seeds: chances with intervals, paired differences."""
+    from inevitable.experiments.compare import compare
+
+    sc = scenario(scenario_ref)
+    params = sc.check_overrides(parse_sets(set_))
+    if out_file is not None and out_file.suffix.lower() != ".json":
+        raise InputError("the comparison is written as .json", f"--out {out_file}")
+    if out_file is not None:
+        check_target(out_file)
+    cmp = compare(sc, _names(strategies), theories, reps, seed, outcomes=_names(outcomes),
+                  reference=reference, params=params, backend=backend, workers=workers,
+                  scheduler=scheduler, store=results,
+                  progress=True if err.is_terminal else "lines")
+    out.print(cmp.table())
+    out.print(f"{cmp.computed} runs computed, {cmp.reused} reused from {results}",
+              highlight=False)
+    if out_file is not None:
+        _write_json(out_file, cmp.to_dict())
+
+
+def _write_json(path: Path, data) -> None:
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_text(json.dumps(data, indent=1, default=float) + "\n")
+    tmp.replace(path)
+
+
+@app.command("runs")
+def runs_cmd(
+    results: Results = Path("results"),
+    export: Annotated[Path | None, typer.Option(help="write all runs to .csv, .parquet "
+                                                     "or .json")] = None,
+) -> None:
+    """List what the results store holds, or export it."""
+    from inevitable.store.runstore import DB_NAME, RunStore
+
+    if not (results / DB_NAME).exists():
+        raise InputError("no results store here (run an experiment first)", str(results))
+    with RunStore(results) as db:
+        if export is not None:
+            db.export(export)
+            err.print(f"wrote {db.count()} runs to {export}", highlight=False)
+            return
+        table = Table(title=f"{results}: {db.count()} runs")
+        for col in ("scenario", "theory", "strategy", "runs"):
+            table.add_column(col, justify="right" if col == "runs" else "left")
+        for row in db.summary():
+            table.add_row(*(str(x) if x is not None else "-" for x in row))
+        out.print(table)
+
+
 @app.command("version")
 def version_cmd() -> None:
     """Print the version."""

@@ -234,6 +234,11 @@ def _check(spec: ScenarioSpec, src: YamlSource, text: str) -> Scenario:
                 raise src.error(("outputs", kind, i), f"no {kind} named '{n}' "
                                 f"(available: {', '.join(sorted(pool))})")
 
+    for name, outcome in spec.outcomes.items():
+        if outcome.final not in finals:
+            raise src.error(("outcomes", name, "final"), f"no final value named "
+                            f"'{outcome.final}' (available: {', '.join(sorted(finals))})")
+
     return Scenario(
         spec=spec, source=src.name, text=text, mechanisms=tuple(classes), decls=decls,
         values=values, priors=priors, timeline=timeline, events=tuple(events),

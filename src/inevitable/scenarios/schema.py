@@ -143,6 +143,19 @@ class TargetSpec(_Strict):
         return self
 
 
+class OutcomeSpec(_Strict):
+    """A headline outcome: a final value of the run, named and explained.
+
+    Experiments report these by default; ``kind`` says how to summarise it
+    (``binary``: a chance; ``number``: a mean; ``month``: a mean month index,
+    where -1 means it never happened).
+    """
+
+    final: str
+    doc: str
+    kind: Literal["binary", "number", "month"] = "binary"
+
+
 class OutputsSpec(_Strict):
     series: list[str] | None = None
     final: list[str] | None = None
@@ -162,6 +175,6 @@ class ScenarioSpec(_Strict):
     # Sections the flagship scenario fills; their contents are checked by the
     # mechanisms and experiments that read them.
     strategies: dict[str, Any] = Field(default_factory=dict)
-    outcomes: dict[str, Any] = Field(default_factory=dict)
+    outcomes: dict[str, OutcomeSpec] = Field(default_factory=dict)
     targets: list[TargetSpec] = Field(default_factory=list)
     claims: list[ClaimSpec] = Field(default_factory=list)

@@ -1,0 +1,131 @@
+"""Runs as data: what to run, its key, and how a batch of runs is executed.
+
+A :class:`RunSpec` says everything that decides a run's result: parameters,
+seed, and optionally a branch step with the parameters that apply from it on.
+Its key hashes that together with the scenario's content hash and the code
+version, so the same run always has the same key, on any machine; the
+results store uses it to never run anything twice.
+
+Batches are what backends ship to workers: the scenario's text (so a remote
+worker needs no file) and a list of specs. Specs that share a history up to
+a branch are run once up to it, snapshotted, and branched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from inevitable import __version__
+from inevitable.scenarios.loader import Scenario, parse
+
+
+def _canon(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    params: Mapping[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    branch: int | None = None
+    branch_params: Mapping[str, Any] = field(default_factory=dict)
+
+    def key(self, scenario_hash: str) -> str:
+        body = {"scenario": scenario_hash, "code": __version__, "params": dict(self.params),
+                "seed": int(self.seed), "branch": self.branch,
+                "branch_params": dict(self.branch_params)}
+        return hashlib.sha256(_canon(body).encode()).hexdigest()[:24]
+
+    def effective(self, name: str, default: Any = None) -> Any:
+        """A parameter's value as the run ends (branch parameters win)."""
+        return self.branch_params.get(name, self.params.get(name, default))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"params": dict(self.params), "seed": int(self.seed), "branch": self.branch,
+                "branch_params": dict(self.branch_params)}
+
+
+@dataclass(frozen=True)
+class Batch:
+    scenario_text: str
+    scenario_source: str
+    specs: tuple[RunSpec, ...]
+    series: bool = False
+
+
+@dataclass
+class Record:
+    key: str
+    spec: RunSpec
+    final: dict[str, Any]
+    series: dict[str, np.ndarray] | None = None
+
+
+_CACHE: dict[str, Scenario] = {}
+
+
+def scenario_from_text(text: str, source: str) -> Scenario:
+    """Parse a scenario once per process (workers receive text, not paths)."""
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    if digest not in _CACHE:
+        _CACHE[digest] = parse(text, source)
+    return _CACHE[digest]
+
+
+def _plain(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def execute(batch: Batch) -> list[Record]:
+    """Run every spec of a batch; shared histories up to a branch run once."""
+    sc = scenario_from_text(batch.scenario_text, batch.scenario_source)
+    out: list[Record] = []
+    groups: dict[tuple, list[RunSpec]] = defaultdict(list)
+    for spec in batch.specs:
+        if spec.branch is None:
+            result = sc.finish(sc.sim(spec.seed, spec.params).run())
+            out.append(_record(sc, spec, result, batch.series))
+        else:
+            groups[(_canon(dict(spec.params)), spec.seed, spec.branch)].append(spec)
+    for specs in groups.values():
+        first = specs[0]
+        trunk = sc.sim(first.seed, first.params)
+        trunk.run(until=first.branch)
+        snap = trunk.snapshot()
+        for spec in specs:
+            arm = snap.branch(params=sc.check_overrides(spec.branch_params))
+            result = sc.finish(arm.run())
+            out.append(_record(sc, spec, result, batch.series))
+    return out
+
+
+def _record(sc: Scenario, spec: RunSpec, result, want_series: bool) -> Record:
+    final = {k: _plain(v) for k, v in result.final.items()}
+    return Record(key=spec.key(sc.hash), spec=spec, final=final,
+                  series=dict(result.series) if want_series else None)
+
+
+def batches(sc: Scenario, specs: list[RunSpec], size: int, series: bool = False) -> list[Batch]:
+    """Cut specs into batches, keeping runs that share a branch trunk together."""
+    by_trunk: dict[tuple, list[RunSpec]] = defaultdict(list)
+    for spec in specs:
+        trunk = (None, spec.seed) if spec.branch is None else (
+            _canon(dict(spec.params)), spec.seed, spec.branch)
+        by_trunk[trunk].append(spec)
+    out: list[Batch] = []
+    current: list[RunSpec] = []
+    for group in by_trunk.values():
+        current.extend(group)
+        if len(current) >= size:
+            out.append(Batch(sc.text, sc.source, tuple(current), series))
+            current = []
+    if current:
+        out.append(Batch(sc.text, sc.source, tuple(current), series))
+    return out

@@ -1,0 +1,116 @@
+"""Run many specs on a backend, through the results store, with progress.
+
+Every experiment goes through :func:`sweep`: it asks the store which runs it
+already has, ships the rest to the backend in batches, stores each batch as
+it completes, and returns the final values in the order the specs were given
+(so results never depend on which worker finished first).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from inevitable.backends import make_backend
+from inevitable.backends.base import check_backend
+from inevitable.errors import InputError
+from inevitable.experiments.runs import Record, RunSpec, batches, execute
+from inevitable.scenarios.loader import Scenario, scenario
+from inevitable.store.runstore import RunStore
+
+
+@dataclass
+class SweepResult:
+    specs: list[RunSpec]
+    finals: list[dict[str, Any]]
+    series: dict[str, dict] = field(default_factory=dict)  # key -> series, when asked
+    computed: int = 0
+    reused: int = 0
+
+
+def as_scenario(ref: Scenario | str | Path) -> Scenario:
+    return ref if isinstance(ref, Scenario) else scenario(ref)
+
+
+def sweep(
+    sc: Scenario,
+    specs: Sequence[RunSpec],
+    *,
+    backend=None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    store: RunStore | str | Path | None = None,
+    experiment: str | None = None,
+    series: bool = False,
+    batch_size: int | None = None,
+    progress: bool | str = True,
+    label: str = "runs",
+) -> SweepResult:
+    """Run ``specs`` (those not already in ``store``) and return their final values.
+
+    ``progress``: True for a progress bar, "lines" for one line on stderr per
+    stored batch (for logs and batch jobs), False for silence.
+    """
+    check_backend(backend)
+    if workers is not None and workers < 1:
+        raise InputError("must be at least 1", "--workers")
+    specs = list(specs)
+    keys = [s.key(sc.hash) for s in specs]
+    own_store = store is not None and not isinstance(store, RunStore)
+    db = RunStore(store) if own_store else store
+    try:
+        have = db.existing(keys) if db is not None else {}
+        todo = [s for s, k in zip(specs, keys, strict=True) if k not in have]
+        # a run stored without its series must run again if series are wanted
+        got: dict[str, dict] = dict(have)
+        series_out: dict[str, dict] = {}
+        if series and db is not None:
+            for k in list(have):
+                try:
+                    series_out[k] = db.series(k)
+                except KeyError:
+                    del got[k]
+            todo = [s for s, k in zip(specs, keys, strict=True) if k not in got]
+        computed = 0
+        if todo:
+            be = make_backend(backend, workers, scheduler)
+            size = batch_size or max(1, min(32, len(todo) // (4 * getattr(be, "workers", 1)
+                                                               or 1) or 1))
+            work = batches(sc, todo, size, series)
+            try:
+                with Progress(TextColumn("{task.description}"), BarColumn(),
+                              MofNCompleteColumn(), TimeRemainingColumn(),
+                              disable=progress is not True, transient=True) as bar:
+                    task = bar.add_task(label, total=len(todo))
+                    for records in be.map_unordered(execute, work):
+                        _take(records, got, series_out, db, sc, experiment)
+                        computed += len(records)
+                        bar.update(task, advance=len(records))
+                        if progress == "lines":
+                            print(f"{label}: {computed}/{len(todo)} runs done"
+                                  + (" and stored" if db is not None else ""),
+                                  file=sys.stderr, flush=True)
+            finally:
+                be.close()
+        if db is not None and experiment is not None and have:
+            db.con.executemany("INSERT INTO experiment_runs VALUES (?, ?) ON CONFLICT DO NOTHING",
+                               [(experiment, k) for k in have])
+        return SweepResult(specs=specs, finals=[got[k] for k in keys], series=series_out,
+                           computed=computed, reused=len(specs) - computed)
+    finally:
+        if own_store and db is not None:
+            db.close()
+
+
+def _take(records: list[Record], got, series_out, db, sc, experiment) -> None:
+    if db is not None:
+        db.add(sc, records, experiment)
+    for r in records:
+        got[r.key] = r.final
+        if r.series is not None:
+            series_out[r.key] = r.series
