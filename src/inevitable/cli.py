@@ -172,6 +172,61 @@ def compare_cmd(
         _write_json(out_file, cmp.to_dict())
 
 
+@app.command("curve")
+def curve_cmd(
+    scenario_ref: Annotated[str, typer.Argument(metavar="SCENARIO")],
+    branches: Annotated[str | None, typer.Option(
+        help="comma-separated dates (or ticks); default: from --start to --end")] = None,
+    start: Annotated[str | None, typer.Option(help="first branch date")] = None,
+    end: Annotated[str | None, typer.Option(help="last branch date")] = None,
+    every: Annotated[int, typer.Option(help="months (or ticks) between branches")] = 6,
+    strategies: Annotated[str | None, typer.Option(help="comma-separated (default: all)")] = None,
+    theories: Annotated[str | None, typer.Option(help="e.g. TCN (default: all)")] = None,
+    reps: Annotated[int, typer.Option(help="seeds per branch (half select, half measure)")] = 200,
+    seed: Annotated[int, typer.Option(help="first seed")] = 0,
+    outcome: Annotated[str | None, typer.Option(help="the outcome to avoid")] = None,
+    base: Annotated[str | None, typer.Option(help="the strategy up to the branch")] = None,
+    set_: Annotated[list[str], typer.Option("--set", metavar="KEY=VALUE")] = [],  # noqa: B006
+    backend: Backend = "processes",
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    results: Results = Path("results"),
+    out_file: Annotated[Path | None, typer.Option("--out", help="write .json")] = None,
+) -> None:
+    """The inevitability curve: 1 - the best strategy's chance, per branch date and theory."""
+    from inevitable.experiments.curve import curve
+
+    sc = scenario(scenario_ref)
+    params = sc.check_overrides(parse_sets(set_))
+    if out_file is not None:
+        if out_file.suffix.lower() != ".json":
+            raise InputError("the curve is written as .json", f"--out {out_file}")
+        check_target(out_file)
+    points = _names(branches)
+    if points is None and (start or end):
+        tl = sc.timeline
+        a = tl.step_of(start or tl.label(0), "--start")
+        b = tl.step_of(end or tl.label(tl.steps - 1), "--end")
+        if every < 1 or b < a:
+            raise InputError("need --every >= 1 and --start before --end", "--every")
+        points = [tl.label(i) for i in range(a, b + 1, every)]
+    if points is not None and sc.timeline.unit == "tick":
+        try:
+            points = [int(x) for x in points]
+        except ValueError:
+            raise InputError("branches are tick numbers for this scenario", "--branches") \
+                from None
+    th = theories.split(",") if theories and "," in theories else (
+        list(theories) if theories else None)
+    c = curve(sc, points, _names(strategies), th, reps, seed, outcome=outcome, base=base,
+              params=params, backend=backend, workers=workers, scheduler=scheduler,
+              store=results, progress=True if err.is_terminal else "lines")
+    out.print(c.table())
+    out.print(f"{c.computed} runs computed, {c.reused} reused from {results}", highlight=False)
+    if out_file is not None:
+        _write_json(out_file, c.to_dict())
+
+
 def _write_json(path: Path, data) -> None:
     tmp = path.with_name(f".{path.name}.part")
     tmp.write_text(json.dumps(data, indent=1, default=float) + "\n")

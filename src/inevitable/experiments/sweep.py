@@ -9,6 +9,7 @@ it completes, and returns the final values in the order the specs were given
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +83,7 @@ def sweep(
             size = batch_size or max(1, min(32, len(todo) // (4 * getattr(be, "workers", 1)
                                                                or 1) or 1))
             work = batches(sc, todo, size, series)
+            last = -1e9
             try:
                 with Progress(TextColumn("{task.description}"), BarColumn(),
                               MofNCompleteColumn(), TimeRemainingColumn(),
@@ -91,7 +93,9 @@ def sweep(
                         _take(records, got, series_out, db, sc, experiment)
                         computed += len(records)
                         bar.update(task, advance=len(records))
-                        if progress == "lines":
+                        if progress == "lines" and (computed == len(todo)
+                                                    or time.monotonic() - last > 2.0):
+                            last = time.monotonic()
                             print(f"{label}: {computed}/{len(todo)} runs done"
                                   + (" and stored" if db is not None else ""),
                                   file=sys.stderr, flush=True)
