@@ -131,7 +131,7 @@ def curve(
         raise InputError(f"scenario '{sc.name}' declares no outcomes; give one", "--outcome")
     if branches is None:
         n = sc.timeline.steps
-        branches = sorted({int(round(i * 0.7 * n / 7)) for i in range(8)})
+        branches = sorted({round(i * 0.7 * n / 7) for i in range(8)})
     points_at = branch_steps(sc, branches)
     fixed = sc.check_overrides(params or {})
     seeds = list(range(seed, seed + reps))

@@ -38,7 +38,9 @@ def share(successes: int, n: int) -> Estimate:
     d = 1 + Z * Z / n
     c = (p + Z * Z / (2 * n)) / d
     h = Z * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n)) / d
-    return Estimate(p, max(0.0, c - h), min(1.0, c + h), n)
+    low = 0.0 if successes == 0 else max(0.0, c - h)  # exact at the ends
+    high = 1.0 if successes == n else min(1.0, c + h)
+    return Estimate(p, low, high, n)
 
 
 def mean(values: np.ndarray) -> Estimate:
