@@ -16,6 +16,7 @@ docs/odd.md each block sits between ``<!-- generated: NAME ... -->`` and
 from __future__ import annotations
 
 import argparse
+import contextlib
 import inspect
 import math
 import re
@@ -182,11 +183,20 @@ def _flag(note: str | None) -> str:
 
 
 def _init_readers(sc) -> set[str]:
-    """Mechanisms that apply step-0 events in ``init`` (the others start at step 1)."""
+    """Mechanisms that apply step-0 events in ``init`` (the others start at step 1).
+
+    Reads ``init`` and the mechanism's own methods that ``init`` calls
+    (``self._apply(sim, 0)`` and the like), one level deep.
+    """
     out = set()
     for m in sc.mechanisms:
         src = inspect.getsource(m.init)
-        if "events_at" in src or "_apply" in src:
+        for called in set(re.findall(r"self\.(\w+)\(", src)):
+            fn = getattr(m, called, None)
+            if callable(fn) and called not in ("alloc", "stream"):
+                with contextlib.suppress(OSError, TypeError):
+                    src += inspect.getsource(fn)
+        if "events_at" in src or "inputs_at" in src:
             out.add(m.name)
     return out
 

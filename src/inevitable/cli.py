@@ -227,6 +227,76 @@ def curve_cmd(
         _write_json(out_file, c.to_dict())
 
 
+def _json_out(out_file: Path | None) -> None:
+    if out_file is not None:
+        if out_file.suffix.lower() != ".json":
+            raise InputError("results are written as .json", f"--out {out_file}")
+        check_target(out_file)
+
+
+@app.command("sensitivity")
+def sensitivity_cmd(
+    scenario_ref: Annotated[str, typer.Argument(metavar="SCENARIO")],
+    params: Annotated[str | None, typer.Option(
+        help="comma-separated parameters with priors (default: all)")] = None,
+    outcomes: Annotated[str | None, typer.Option(help="comma-separated outcomes")] = None,
+    strategies: Annotated[str | None, typer.Option(
+        help="vary the strategy too: 'all' or a comma-separated list")] = None,
+    theory: Annotated[str | None, typer.Option(help="fix the theory")] = None,
+    method: Annotated[str, typer.Option(help="sobol or morris")] = "sobol",
+    samples: Annotated[int, typer.Option(help="Sobol base samples (a power of two) or "
+                                              "Morris trajectories")] = 64,
+    replicates: Annotated[int, typer.Option(help="seeds averaged per design point")] = 1,
+    seed: Annotated[int, typer.Option(help="seed of the design and the runs")] = 0,
+    backend: Backend = "processes",
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    results: Results = Path("results"),
+    out_file: Annotated[Path | None, typer.Option("--out", help="write .json")] = None,
+) -> None:
+    """Structure vs agency: Sobol indices (or Morris screening) of the outcomes."""
+    from inevitable.experiments.sensitivity import sensitivity
+
+    _json_out(out_file)
+    strat = True if strategies == "all" else _names(strategies)
+    s = sensitivity(scenario(scenario_ref), _names(params), _names(outcomes), strategies=strat,
+                    theory=theory, method=method, samples=samples, replicates=replicates,
+                    seed=seed, backend=backend, workers=workers, scheduler=scheduler,
+                    store=results, progress=True if err.is_terminal else "lines")
+    out.print(s.table())
+    if out_file is not None:
+        _write_json(out_file, s.to_dict())
+
+
+@app.command("discover")
+def discover_cmd(
+    scenario_ref: Annotated[str, typer.Argument(metavar="SCENARIO")],
+    params: Annotated[str, typer.Option(help="comma-separated conditions (with priors)")],
+    strategy: Annotated[str | None, typer.Option(help="the strategy to study")] = None,
+    theory: Annotated[str | None, typer.Option(help="the theory")] = None,
+    outcome: Annotated[str | None, typer.Option(help="a yes/no outcome")] = None,
+    samples: Annotated[int, typer.Option(help="runs over the priors")] = 512,
+    threshold: Annotated[float | None, typer.Option(help="density the box must reach")] = None,
+    seed: Annotated[int, typer.Option(help="seed")] = 0,
+    backend: Backend = "processes",
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    results: Results = Path("results"),
+    out_file: Annotated[Path | None, typer.Option("--out", help="write .json")] = None,
+) -> None:
+    """Scenario discovery (PRIM): the conditions under which a strategy avoids the outcome."""
+    from inevitable.experiments.discover import discover
+
+    _json_out(out_file)
+    d = discover(scenario(scenario_ref), _names(params) or [], strategy=strategy, theory=theory,
+                 outcome=outcome, samples=samples, seed=seed, threshold=threshold,
+                 backend=backend, workers=workers, scheduler=scheduler, store=results,
+                 progress=True if err.is_terminal else "lines")
+    out.print(d.words, highlight=False)
+    if out_file is not None:
+        _write_json(out_file, d.to_dict())
+
+
 def _write_json(path: Path, data) -> None:
     tmp = path.with_name(f".{path.name}.part")
     tmp.write_text(json.dumps(data, indent=1, default=float) + "\n")

@@ -163,8 +163,9 @@ class Coalitions(Mechanism):
             inside = [f for f in (1, 2, 3) if self.aligned[f] == 1]
             strongest_out = max(outside, key=lambda f: threat[f], default=-1)
             swung_left = p.theory == "T" and float(st[k.POLICY]) > p.swing_level
-            if swung_left and self.aligned[k.RIGHT] == 1:
+            if swung_left and self.machine[k.RIGHT] > 0.01:
                 # T: pushed left by the workers, the Centre turns on the Right
+                # (partner or already in opposition) for as long as it stays left
                 target = k.RIGHT
             elif united:
                 # an organised bloc outside is fought before any partner is touched

@@ -120,10 +120,11 @@ class Outcomes(Mechanism):
             self.deported[()] = float(lost) * sim.p.scale
             if self.defeat_at < 0 and (peak <= 0 or cadre < p.defeat_share * peak):
                 self.defeat_at[()] = sim.t
-        if st[k.GATHERING] > 0 and float(st["party.delegates"]) > 0.5:
+        beaten = self.defeat_at >= 0
+        if not beaten and st[k.GATHERING] > 0 and float(st["party.delegates"]) > 0.5:
             self.prevailed[()] = 1
         peak_control = float(st["coalitions.peak"][k.CENTRE])
-        if control < p.democracy_level * peak_control:
+        if not beaten and control < p.democracy_level * peak_control:
             self.prevailed[()] = 1  # most appointed posts are elected again
 
     def record(self, sim):

@@ -90,6 +90,10 @@ class Party(Mechanism):
                   self.stream("admit").key, sim.t, rate, rate * p.outside_ratio,
                   p.screen_sympathy, out)
         self.recruits[()] = out[0]
+        if self.gathering > 0:
+            # the delegates vote as the cells stood when they were chosen (last month),
+            # so the outcomes mechanism sees this gathering's result in the same month
+            self._vote(sim)
         # the first levy's total, for the Lenin enrollment target
         if self.levy > 0 and self.first_levy[1] < 2:
             self.first_levy[0] += out[0]
@@ -98,8 +102,6 @@ class Party(Mechanism):
             self.first_levy[1] = 2
 
     def record(self, sim):
-        if sim.t > 0 and self.gathering > 0:
-            self._vote(sim)
         stats = sim.state[k.CITY_STATS]
         members = stats[3, C_MEMBERS] if sim.t > 0 else float(self.members0)
         return {"members": members * self.p.scale, "recruits": float(self.recruits) * self.p.scale,
