@@ -20,10 +20,15 @@ import inevitable as inv
 from inevitable.mechanisms.soviet.patterns import PATTERNS, check
 
 
+_SCENARIO = None
+
+
 def _one(args):
+    global _SCENARIO
     theory, seed, strategy = args
-    sc = inv.scenario("soviet-1923")
-    return check(sc.run(seed=seed, params={"theory": theory, "strategy": strategy}))
+    if _SCENARIO is None:  # load once per worker process
+        _SCENARIO = inv.scenario("soviet-1923")
+    return check(_SCENARIO.run(seed=seed, params={"theory": theory, "strategy": strategy}))
 
 
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
