@@ -71,6 +71,11 @@ def mobilise(
         support_prev = wp_support[w]
         fear_in = (1.0 - defend) * (fear_gain * wp_arrests[w] + fear_climate)
         organised = org_weight * wp_cadre[w]
+        # workplace constants, read once (the compiler cannot hoist array reads
+        # past the stores below, as arrays might alias)
+        h_city = hardship_city[c]
+        seen_worker = agency_workers[c]
+        seen_member = agency_members[c]
         first = w * wp_size
         for i in range(first, first + wp_size):
             ro = role[i]
@@ -88,14 +93,14 @@ def mobilise(
             e = employ[i]
             is_worker_slot = e >= 0.0
             unemployed = is_worker_slot & (e < unemployment)
-            h = min(1.0, hardship[i] * hardship_city[c] + 0.25 * unemployed)
+            h = min(1.0, hardship[i] * h_city + 0.25 * unemployed)
             g = h * (1.0 - legitimacy)
             # fear: slow decay, renewed by arrests seen at work and the climate
             f = min(1.0, fear[i] * (1.0 - fear_decay) + fear_in)
             fear[i] = f
             # private sympathy drifts towards what leaning, grievance, the
             # Opposition's visible deeds and hopes abroad make of it
-            seen = agency_members[c] if ro != WORKER else agency_workers[c]
+            seen = seen_member if ro != WORKER else seen_worker
             target = leaning[i] + sym_grievance * g + seen - abstain_loss + hope_term
             target = min(1.0, max(0.0, target))
             s = sympathy[i] + sym_rate * (target - sympathy[i])
