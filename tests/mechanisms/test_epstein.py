@@ -107,16 +107,17 @@ def test_neighbourhood_counts_match_brute_force(v, w, h):
 
 
 def test_arrest_probability_rounds_as_mesa_floors_as_netlogo():
+    table = kern.arrest_table(2.3, 8)
     for cops in range(0, 9):
         for actives in range(1, 9):
             ratio = cops / actives
             for mode, f in ((kern.ROUND, round), (kern.FLOOR, math.floor), (kern.NONE, float)):
                 expect = 1 - math.exp(-1 * 2.3 * f(ratio)) if cops else 0.0
-                assert kern.arrest_probability(cops, actives, 2.3, mode) == expect
+                assert kern.arrest_probability(cops, actives, 2.3, mode, table) == expect
     # Python's round is half to even: 0.5 -> 0, 1.5 -> 2, 2.5 -> 2.
-    assert kern.arrest_probability(1, 2, 2.3, kern.ROUND) == 0.0
-    assert kern.arrest_probability(3, 2, 2.3, kern.ROUND) == 1 - math.exp(-4.6)
-    assert kern.arrest_probability(5, 2, 2.3, kern.ROUND) == 1 - math.exp(-4.6)
+    assert kern.arrest_probability(1, 2, 2.3, kern.ROUND, table) == 0.0
+    assert kern.arrest_probability(3, 2, 2.3, kern.ROUND, table) == 1 - math.exp(-4.6)
+    assert kern.arrest_probability(5, 2, 2.3, kern.ROUND, table) == 1 - math.exp(-4.6)
 
 
 # -- Mesa's rules, one agent at a time ---------------------------------------------------
@@ -159,7 +160,8 @@ def tiny_world(citizens, cops, w=5, h=5, cit_vision=2, cop_vision=1, step=1, see
         np.empty(64, np.int64), w, h, pad, n_cit,
         kern.vision_rows(cit_vision, w, h, pad), kern.vision_rows(cop_vision, w, h, pad),
         kern.small_radius(cit_vision, w, h), kern.small_radius(cop_vision, w, h),
-        legitimacy, threshold, 2.3, rounding, max_jail, False, movement, *keys, step)
+        legitimacy, threshold, 2.3, rounding, kern.arrest_table(2.3, 4 * cit_vision**2),
+        max_jail, False, movement, *keys, step)
     return world
 
 

@@ -219,6 +219,7 @@ class EpsteinCivilViolence(Mechanism):
         # Derived from parameters only, or overwritten before every read: not state.
         self.cit_rows = kern.vision_rows(p.citizen_vision, w, h, pad)
         self.cop_rows = kern.vision_rows(p.cop_vision, w, h, pad)
+        self.p_table = kern.arrest_table(p.arrest_prob_constant, int(self.cit_rows[:, 2].sum()))
         self.small = (kern.small_radius(p.citizen_vision, w, h),
                       kern.small_radius(p.cop_vision, w, h))
         self._order = np.empty(n_all, dtype=np.int32)
@@ -238,7 +239,7 @@ class EpsteinCivilViolence(Mechanism):
             self.jail, self._order, self._rowsum, p.width, p.height, self.pad, self.n_cit,
             self.cit_rows, self.cop_rows, *self.small, legitimacy_at(p, t),
             p.active_threshold, p.arrest_prob_constant, ROUNDINGS[p.arrest_rounding],
-            p.max_jail_term, p.infinite_jail, p.movement, *self._keys[:4], t,
+            self.p_table, p.max_jail_term, p.infinite_jail, p.movement, *self._keys[:4], t,
         )
         kern.count_states(self.state, self.x, self.n_cit, self.counts)
 

@@ -29,6 +29,8 @@ Randomness comes only from :func:`inevitable.engine.rng.uniform` keyed by
 
 from __future__ import annotations
 
+import math
+
 import numba as nb
 import numpy as np
 
@@ -253,16 +255,25 @@ def _kth(pre, wp, width, height, pad, x, y, rows, rowsum, unit, field, value, k)
     return -1, -1  # unreachable when rowsum is current
 
 
+def arrest_table(k_arrest: float, n: int) -> np.ndarray:
+    """1 - exp(-k r) for r = 0..n, by Python's math.exp as Mesa computes it.
+
+    With round or floor, C/A becomes a whole number r no larger than the
+    number of cells in vision, so the kernel looks P up instead of calling exp.
+    """
+    return np.array([1 - math.exp(-1 * k_arrest * r) for r in range(n + 1)])
+
+
 @nb.njit(inline="always", cache=True)
-def arrest_probability(cops, actives, k_arrest, rounding):
-    """P = 1 - exp(-k f(C/A)), written as Mesa writes it (``-1 * k * round(C / A)``)."""
+def arrest_probability(cops, actives, k_arrest, rounding, table):
+    """P = 1 - exp(-k f(C/A)), as Mesa writes it (``-1 * k * round(C / A)``)."""
     if cops == 0:
         return 0.0
     ratio = cops / actives
     if rounding == ROUND:
-        ratio = np.rint(ratio)  # Python's round(): half to even, as np.rint
-    elif rounding == FLOOR:
-        ratio = np.floor(ratio)
+        return table[np.int64(np.rint(ratio))]  # Python's round(): half to even
+    if rounding == FLOOR:
+        return table[np.int64(ratio)]
     return 1.0 - np.exp(-1.0 * k_arrest * ratio)
 
 
@@ -298,7 +309,7 @@ def _move(pre, occ, px, py, wp, width, pad, a, x, y, nx, ny, value):
 @nb.njit(cache=True)
 def step_kernel(pre, occ, px, py, state, hardship, risk, jail, order, rowsum,
                 width, height, pad, n_cit, cit_rows, cop_rows, cit_small, cop_small,
-                legitimacy, threshold, k_arrest, rounding, max_jail, life, movement,
+                legitimacy, threshold, k_arrest, rounding, p_table, max_jail, life, movement,
                 key_order, key_move, key_pick, key_term, step):
     """One step of Mesa's rules: every agent acts once, sequentially, in a random order.
 
@@ -353,7 +364,8 @@ def step_kernel(pre, occ, px, py, state, hardship, risk, jail, order, rowsum,
             if was == ACTIVE:
                 actives -= 1  # Mesa's neighbourhood leaves out the centre ...
             actives += 1  # ... and the citizen counts itself
-            p_arrest = arrest_probability(seen >> SHIFT_COP, actives, k_arrest, rounding)
+            p_arrest = arrest_probability(seen >> SHIFT_COP, actives, k_arrest, rounding,
+                                          p_table)
             now = QUIET
             if hardship[a] * grievance_scale - risk[a] * p_arrest > threshold:
                 now = ACTIVE
