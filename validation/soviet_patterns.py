@@ -19,7 +19,6 @@ from rich.table import Table
 import inevitable as inv
 from inevitable.mechanisms.soviet.patterns import PATTERNS, check
 
-
 _SCENARIO = None
 
 
