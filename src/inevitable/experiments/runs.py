@@ -58,6 +58,9 @@ class Batch:
     scenario_source: str
     specs: tuple[RunSpec, ...]
     series: bool = False
+    # (series, step) values to send back for each run (e.g. for calibration
+    # targets), read before the scenario's output filter; cheaper than series
+    probes: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass
@@ -66,6 +69,7 @@ class Record:
     spec: RunSpec
     final: dict[str, Any]
     series: dict[str, np.ndarray] | None = None
+    probes: tuple[float, ...] | None = None
 
 
 _CACHE: dict[str, Scenario] = {}
@@ -90,8 +94,9 @@ def execute(batch: Batch) -> list[Record]:
     groups: dict[tuple, list[RunSpec]] = defaultdict(list)
     for spec in batch.specs:
         if spec.branch is None:
-            result = sc.finish(sc.sim(spec.seed, spec.params).run())
-            out.append(_record(sc, spec, result, batch.series))
+            raw = sc.sim(spec.seed, spec.params).run()
+            probed = _probe(raw, batch.probes)
+            out.append(_record(sc, spec, sc.finish(raw), batch.series, probed))
         else:
             groups[(_canon(dict(spec.params)), spec.seed, spec.branch)].append(spec)
     for specs in groups.values():
@@ -101,18 +106,27 @@ def execute(batch: Batch) -> list[Record]:
         snap = trunk.snapshot()
         for spec in specs:
             arm = snap.branch(params=sc.check_overrides(spec.branch_params))
-            result = sc.finish(arm.run())
-            out.append(_record(sc, spec, result, batch.series))
+            raw = arm.run()
+            probed = _probe(raw, batch.probes)
+            out.append(_record(sc, spec, sc.finish(raw), batch.series, probed))
     return out
 
 
-def _record(sc: Scenario, spec: RunSpec, result, want_series: bool) -> Record:
+def _probe(result, probes: tuple[tuple[str, int], ...]) -> tuple[float, ...] | None:
+    if not probes:
+        return None
+    return tuple(float(result.series[name][step]) for name, step in probes)
+
+
+def _record(sc: Scenario, spec: RunSpec, result, want_series: bool,
+            probed: tuple[float, ...] | None = None) -> Record:
     final = {k: _plain(v) for k, v in result.final.items()}
     return Record(key=spec.key(sc.hash), spec=spec, final=final,
-                  series=dict(result.series) if want_series else None)
+                  series=dict(result.series) if want_series else None, probes=probed)
 
 
-def batches(sc: Scenario, specs: list[RunSpec], size: int, series: bool = False) -> list[Batch]:
+def batches(sc: Scenario, specs: list[RunSpec], size: int, series: bool = False,
+            probes: tuple[tuple[str, int], ...] = ()) -> list[Batch]:
     """Cut specs into batches, keeping runs that share a branch trunk together."""
     by_trunk: dict[tuple, list[RunSpec]] = defaultdict(list)
     for spec in specs:
@@ -124,8 +138,8 @@ def batches(sc: Scenario, specs: list[RunSpec], size: int, series: bool = False)
     for group in by_trunk.values():
         current.extend(group)
         if len(current) >= size:
-            out.append(Batch(sc.text, sc.source, tuple(current), series))
+            out.append(Batch(sc.text, sc.source, tuple(current), series, probes))
             current = []
     if current:
-        out.append(Batch(sc.text, sc.source, tuple(current), series))
+        out.append(Batch(sc.text, sc.source, tuple(current), series, probes))
     return out

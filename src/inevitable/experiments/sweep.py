@@ -32,6 +32,8 @@ class SweepResult:
     series: dict[str, dict] = field(default_factory=dict)  # key -> series, when asked
     computed: int = 0
     reused: int = 0
+    # per spec, the values at the (series, step) probes asked for, in their order
+    probes: list[tuple[float, ...]] | None = None
 
 
 def as_scenario(ref: Scenario | str | Path) -> Scenario:
@@ -51,11 +53,16 @@ def sweep(
     batch_size: int | None = None,
     progress: bool | str = True,
     label: str = "runs",
+    probes: Sequence[tuple[str, int]] | None = None,
 ) -> SweepResult:
     """Run ``specs`` (those not already in ``store``) and return their final values.
 
     ``progress``: True for a progress bar, "lines" for one line on stderr per
     stored batch (for logs and batch jobs), False for silence.
+    ``probes``: (series, step) pairs whose values each run sends back (as
+    ``SweepResult.probes``) instead of whole series. With a store, probed runs
+    are stored with their series, so that a later sweep can read the probes
+    from the store instead of running again.
     """
     check_backend(backend)
     if workers is not None and workers < 1:
@@ -70,19 +77,27 @@ def sweep(
         # a run stored without its series must run again if series are wanted
         got: dict[str, dict] = dict(have)
         series_out: dict[str, dict] = {}
-        if series and db is not None:
+        probes = tuple(probes or ())
+        probe_out: dict[str, tuple[float, ...]] = {}
+        keep_series = series or (bool(probes) and db is not None)
+        if keep_series and db is not None:
             for k in list(have):
                 try:
-                    series_out[k] = db.series(k)
-                except KeyError:
+                    stored = db.series(k)
+                    if probes:
+                        probe_out[k] = tuple(float(stored[n][i]) for n, i in probes)
+                except (KeyError, IndexError):
                     del got[k]
+                    continue
+                if series:
+                    series_out[k] = stored
             todo = [s for s, k in zip(specs, keys, strict=True) if k not in got]
         computed = 0
         if todo:
             be = make_backend(backend, workers, scheduler)
             size = batch_size or max(1, min(32, len(todo) // (4 * getattr(be, "workers", 1)
                                                                or 1) or 1))
-            work = batches(sc, todo, size, series)
+            work = batches(sc, todo, size, keep_series, probes)
             last = -1e9
             try:
                 with Progress(TextColumn("{task.description}"), BarColumn(),
@@ -90,7 +105,7 @@ def sweep(
                               disable=progress is not True, transient=True) as bar:
                     task = bar.add_task(label, total=len(todo))
                     for records in be.map_unordered(execute, work):
-                        _take(records, got, series_out, db, sc, experiment)
+                        _take(records, got, series_out, db, sc, experiment, probe_out)
                         computed += len(records)
                         bar.update(task, advance=len(records))
                         if progress == "lines" and (computed == len(todo)
@@ -104,17 +119,22 @@ def sweep(
         if db is not None and experiment is not None and have:
             db.con.executemany("INSERT INTO experiment_runs VALUES (?, ?) ON CONFLICT DO NOTHING",
                                [(experiment, k) for k in have])
-        return SweepResult(specs=specs, finals=[got[k] for k in keys], series=series_out,
-                           computed=computed, reused=len(specs) - computed)
+        return SweepResult(specs=specs, finals=[got[k] for k in keys],
+                           series=series_out if series else {},
+                           computed=computed, reused=len(specs) - computed,
+                           probes=[probe_out[k] for k in keys] if probes else None)
     finally:
         if own_store and db is not None:
             db.close()
 
 
-def _take(records: list[Record], got, series_out, db, sc, experiment) -> None:
+def _take(records: list[Record], got, series_out, db, sc, experiment,
+          probe_out: dict | None = None) -> None:
     if db is not None:
         db.add(sc, records, experiment)
     for r in records:
         got[r.key] = r.final
         if r.series is not None:
             series_out[r.key] = r.series
+        if r.probes is not None and probe_out is not None:
+            probe_out[r.key] = r.probes

@@ -201,9 +201,18 @@ def simulated(targets: Sequence[Target], final: Mapping[str, Any],
     return out
 
 
-def distance(targets: Sequence[Target], values: Sequence[float]) -> float:
-    """Root-mean-square of the targets' standardised errors: one number per run."""
-    errs = [t.error(x) for t, x in zip(targets, values, strict=True)]
+def errors(targets: Sequence[Target], values: Sequence[float]) -> list[float]:
+    """Each target's standardised error for one run's simulated values."""
+    return [t.error(x) for t, x in zip(targets, values, strict=True)]
+
+
+def rms(errs: Sequence[float]) -> float:
+    """Root-mean-square of standardised errors: a run's distance from the record."""
     if any(math.isinf(e) for e in errs):
         return math.inf
     return math.sqrt(math.fsum(e * e for e in errs) / len(errs))
+
+
+def distance(targets: Sequence[Target], values: Sequence[float]) -> float:
+    """A run's distance from the record: the RMS of the targets' standardised errors."""
+    return rms(errors(targets, values))

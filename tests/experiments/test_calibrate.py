@@ -1,0 +1,232 @@
+"""ABC-SMC calibration and validation against models whose answer is known.
+
+The Gaussian test model (conftest.py) has closed-form posteriors: for a
+parameter, the exact ABC posterior at the final tolerance is computed on a
+grid; for the theory, the chance that a run lands within tolerance is
+computed by direct simulation of the same model in numpy, outside the engine.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from inevitable.errors import InputError
+from inevitable.experiments import targets as tg
+from inevitable.experiments.calibrate import calibrate
+from inevitable.experiments.posterior import Posterior
+from inevitable.experiments.validate import validate
+from inevitable.scenarios.loader import parse, scenario
+
+
+def gauss(xbar: float = 1.0, s: float | None = None, n: int = 10, prior: str = "",
+          extra: str = "") -> object:
+    """The Gaussian test scenario with observed mean ``xbar`` (and sample sd ``s``)."""
+    spread = (f'- {{id: spread, quantity: s, date: "1", value: {s}, sd: 0.25, source: t}}\n'
+              if s is not None else "")
+    return parse(f"""
+name: gauss
+title: Gaussian test model
+mechanisms: [test-gauss]
+time: {{unit: tick, steps: 2}}
+parameters:
+  n: {{value: {n}, source: t}}
+{prior}
+outcomes:
+  xbar: {{final: xbar, kind: number, doc: the sample mean plus 100}}
+targets:
+- {{id: xbar, quantity: xbar, date: "1", value: {xbar}, sd: 0.5, source: t}}
+{spread}{extra}""", "gauss.yaml")
+
+
+TOY = parse("""
+name: toy-cal
+title: toy hazard with targets
+mechanisms: [toy-hazard]
+time: {unit: tick, steps: 24}
+targets:
+- {id: defeat-step, quantity: defeat_step, value: 12, sd: 4, source: t}
+- {id: alive-6, quantity: alive, date: "6", low: 0.5, high: 1.0, source: t}
+""", "toy-cal.yaml")
+
+
+def exact_abc_posterior(obs: float, target_sd: float, eps: float, like_sd: float,
+                        prior_sd: float) -> tuple[float, float]:
+    """Mean and sd of the ABC posterior of mu at tolerance eps, by quadrature.
+
+    A run is accepted when |xbar - obs| <= eps * target_sd with xbar ~ N(mu,
+    like_sd^2); the prior is N(0, prior_sd^2).
+    """
+    h = eps * target_sd
+    grid = np.linspace(-4, 4, 40001)
+    accept = (stats.norm.cdf((obs + h - grid) / like_sd)
+              - stats.norm.cdf((obs - h - grid) / like_sd))
+    p = stats.norm.pdf(grid, 0, prior_sd) * accept
+    p /= p.sum()
+    mean = float(grid @ p)
+    return mean, float(math.sqrt(((grid - mean) ** 2) @ p))
+
+
+def test_abc_recovers_the_exact_posterior_of_a_parameter_under_an_informative_prior():
+    # n = 4 draws of N(mu, 1), xbar = 1, prior N(0, 0.5^2): the exact posterior
+    # is N(0.5, 0.354^2); at tolerance eps it widens slightly (computed exactly).
+    # Dropping the prior from the weights would give mean 1.0, sd 0.5.
+    sc = gauss(n=4, prior="  mu: {prior: {dist: normal, mean: 0, sd: 0.5, low: -10, high: 10},"
+                          " assumption: true}")
+    post = calibrate(sc, ["mu"], ["A"], particles=400, generations=5, seed=3,
+                     backend="serial", progress=False)
+    s = post.summary()["mu"]
+    mean, sd = exact_abc_posterior(1.0, 0.5, post.epsilons[-1], 0.5, 0.5)
+    assert post.epsilons == sorted(post.epsilons, reverse=True)
+    assert abs(s["mean"] - mean) < 4 * sd / math.sqrt(post.ess), (s, mean)
+    assert abs(s["sd"] / sd - 1) < 0.15, (s, sd)
+    assert s["low"] < mean < s["high"]
+
+
+def reference_theory_probability(s_obs: float, eps: float, n: int = 10,
+                                 draws: int = 1_000_000) -> float:
+    """P(theory A) for ABC at tolerance eps, by direct simulation outside the engine."""
+    rng = np.random.default_rng(0)
+    hits = []
+    for sd in (1.0, 2.0):
+        mu = rng.uniform(-5, 5, draws)
+        xbar = mu + sd / math.sqrt(n) * rng.standard_normal(draws)
+        s = sd * np.sqrt(rng.chisquare(n - 1, draws) / (n - 1))
+        d = np.sqrt((((xbar - 1.0) / 0.5) ** 2 + ((s - s_obs) / 0.25) ** 2) / 2)
+        hits.append(np.mean(d <= eps))
+    return hits[0] / (hits[0] + hits[1])
+
+
+def test_model_selection_gives_the_exact_abc_theory_probability():
+    # an ambiguous sample sd (1.3): P(A) is about 0.65, where the weights'
+    # model-kernel term matters (leaving it out gives about 0.74)
+    post = calibrate(gauss(s=1.3), ["mu"], particles=600, generations=5, seed=1,
+                     backend="serial", progress=False)
+    p_a = post.theory_probabilities["A"]
+    ref = reference_theory_probability(1.3, post.epsilons[-1])
+    assert abs(p_a - ref) < 0.05, (p_a, ref)
+    assert abs(sum(post.theory_probabilities.values()) - 1) < 1e-12
+
+
+def test_model_selection_picks_the_theory_that_generated_the_data():
+    # data from A (sample sd 1): analytic P(A) -> 0.946 as the tolerance -> 0
+    post = calibrate(gauss(s=1.0), ["mu"], particles=300, generations=5, seed=1,
+                     backend="serial", progress=False)
+    assert post.theory_probabilities["A"] > 0.85
+    assert abs(post.summary("A")["mu"]["mean"] - 1.0) < 0.15
+    # data from B (sample sd 2): A can hardly produce it
+    post_b = calibrate(gauss(s=2.0), ["mu"], particles=200, generations=4, seed=1,
+                       backend="serial", progress=False)
+    assert post_b.theory_probabilities["B"] > 0.95
+
+
+def test_the_posterior_is_the_same_bits_on_every_backend():
+    kw = dict(params=["hazard", "effect"], particles=40, generations=2, seed=5,
+              fixed={"strategy": "resist"}, progress=False)
+    serial = calibrate(TOY, backend="serial", **kw)
+    assert calibrate(TOY, backend="processes", workers=2, **kw).to_dict() == serial.to_dict()
+    pytest.importorskip("dask.distributed")
+    assert calibrate(TOY, backend="dask", workers=2, **kw).to_dict() == serial.to_dict()
+
+
+def test_a_calibration_run_again_on_its_store_reuses_every_run(tmp_path):
+    kw = dict(params=["hazard"], theories="A", particles=30, generations=2, seed=2,
+              backend="serial", progress=False, store=tmp_path)
+    first = calibrate(TOY, **kw)
+    again = calibrate(TOY, **kw)
+    assert first.computed == first.n_simulations > 0
+    assert again.computed == 0
+    assert again.to_dict() == first.to_dict()
+
+
+def test_save_and_load_give_back_the_same_posterior(tmp_path):
+    post = calibrate(TOY, ["hazard", "effect"], particles=30, generations=2, seed=4,
+                     backend="serial", progress=False, fixed={"strategy": "resist"})
+    path = post.save(tmp_path / "post.json", command="inevitable calibrate toy-cal.yaml")
+    back = Posterior.load(path)
+    assert back.to_dict() == post.to_dict()
+    assert back.command == "inevitable calibrate toy-cal.yaml"
+    assert back.sample(50, seed=9) == post.sample(50, seed=9)
+    data = json.loads(path.read_text())
+    assert data["scenario_hash"] == TOY.hash and data["settings"]["seed"] == 4
+    draws = post.sample(2000, seed=1)
+    assert {d["strategy"] for d in draws} == {"resist"}
+    assert {d["theory"] for d in draws} <= {"A", "B"}
+    # draws follow the weights: the share of theory A matches its probability
+    share_a = sum(d["theory"] == "A" for d in draws) / len(draws)
+    assert abs(share_a - post.theory_probabilities["A"]) < 0.05
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{not json", "invalid JSON"),
+    ('{"format": "something-else"}', "not a posterior file"),
+    ('{"format": "inevitable-posterior/1", "params": ["a"]}', "missing field"),
+    ('{"format": "inevitable-posterior/1", "params": [], "particles": []}', "no particles"),
+])
+def test_a_bad_posterior_file_is_one_clear_error(tmp_path, content, message):
+    f = tmp_path / "post.json"
+    f.write_text(content)
+    with pytest.raises(InputError, match=message):
+        Posterior.load(f)
+    with pytest.raises(InputError, match="no such file"):
+        Posterior.load(tmp_path / "missing.json")
+
+
+NO_TARGETS = parse("""
+name: bare
+title: no targets
+mechanisms: [test-gauss]
+time: {unit: tick, steps: 2}
+""", "bare.yaml")
+
+
+@pytest.mark.parametrize("scenario_, kwargs, message", [
+    (TOY, {"params": ["hazzard"]}, "did you mean 'hazard'"),
+    (TOY, {"params": ["strategy"]}, "no prior"),
+    (TOY, {"params": ["theory"]}, "chosen with 'theories'"),
+    (TOY, {"params": ["hazard"], "theories": ["Z"]}, "unknown theory 'Z'"),
+    (TOY, {"params": ["hazard"], "particles": 1}, "at least 2"),
+    (TOY, {"params": ["hazard"], "generations": 0}, "at least 1"),
+    (TOY, {"params": ["hazard"], "seed": -1}, "--seed"),
+    (TOY, {"params": ["hazard"], "targets": ["nope"]}, "unknown target 'nope'"),
+    (TOY, {"params": ["hazard"], "until": "x"}, "not a tick number"),
+    (TOY, {"params": ["hazard"], "fixed": {"hazard": 0.1}}, "both calibrated and fixed"),
+    (NO_TARGETS, {"params": ["mu"]}, "no targets"),
+])
+def test_bad_input_is_refused_before_anything_runs(scenario_, kwargs, message):
+    with pytest.raises(InputError, match=message):
+        calibrate(scenario_, backend="serial", progress=False, **kwargs)
+
+
+def test_targets_known_by_a_cutoff_include_events_recorded_before_it():
+    sc = scenario("soviet-1923")
+    ids = {t.id for t in tg.select(sc, until="1926-12")}
+    assert {"members-1925-12", "leningrad-break-month", "united-opposition-month"} <= ids
+    assert not ids & {"members-1927-12", "left-turn-month", "defeat-month", "lenin-enrollment"}
+    assert len(tg.select(sc)) == len(sc.spec.targets)
+    left = next(t for t in tg.all_targets(sc) if t.id == "left-turn-month")
+    assert left.event_time and left.observed(-1) == sc.timeline.steps + 1
+    assert left.error(70) == 0 and left.error(-1) > 0
+
+
+def test_validation_predicts_held_out_targets_and_checks_the_scale():
+    extra = '- {id: later, quantity: xbar, date: "2", value: 101, sd: 0.5, source: t}\n'
+    v = validate(gauss(extra=extra), ["mu"], ["A"], cutoff="1", particles=100,
+                 generations=3, reps=60, seed=0, backend="serial", progress=False)
+    assert [t["id"] for t in v.posterior.targets] == ["xbar"]
+    (p,) = v.predictions
+    assert p.target.id == "later" and p.inside and p.n == 60
+    assert abs(p.median - 101) < 0.5 and p.low < 101 < p.high
+    assert v.scale is not None and (v.scale.scale, v.scale.fine_scale) == (10, 1)
+    assert v.scale.agree
+    d = v.to_dict()
+    assert d["coverage"] == 1.0 and d["predictions"][0]["id"] == "later"
+    # a target the model misses by far is flagged
+    extra_bad = '- {id: later, quantity: xbar, date: "2", value: 50, sd: 0.5, source: t}\n'
+    bad = validate(gauss(extra=extra_bad), ["mu"], ["A"], cutoff="1", particles=50,
+                   generations=2, reps=20, seed=0, backend="serial", progress=False)
+    assert not bad.predictions[0].inside and bad.predictions[0].error > 50
