@@ -57,3 +57,39 @@ def test_wilson_interval_and_paired_difference_helpers():
     a = np.array([1.0, 2.0, 3.0, 4.0])
     d, unpaired = paired_difference(a + 1, a)
     assert d.value == 1 and d.half_width == 0 and unpaired > 0
+
+
+class _Posterior:
+    """Just what posterior-predictive experiments read from a calibration."""
+
+    theories = ["A", "B"]
+
+    def __init__(self):
+        self.particles = [{"hazard": 0.01, "theory": "A"}, {"hazard": 0.2, "theory": "A"},
+                          {"hazard": 0.09, "theory": "B"}]
+        self.weights = np.array([0.5, 0.5, 0.0])
+
+
+def test_posterior_predictive_compare_draws_per_seed_and_pairs_the_arms():
+    from inevitable.experiments.predictive import draws
+
+    post = _Posterior()
+    c = compare(TOY, theories="A", reps=200, seed=5, backend="serial", progress=False,
+                posterior=post)
+    d = draws(post, "A", 200, 5)
+    assert {x["hazard"] for x in d} == {0.01, 0.2}  # only theory A's particles
+    # the mixture of the two hazards, not the scenario's 0.05
+    truth = np.mean([defeat_chance(x["hazard"], 0.6, 24, None) for x in d])
+    e = c.arm("yield", "A").estimates["defeat"]
+    assert e.low <= truth <= e.high
+    assert c.meta["posterior_predictive"]
+
+
+def test_a_theory_without_posterior_weight_cannot_be_drawn():
+    import pytest
+
+    from inevitable.errors import InputError
+
+    with pytest.raises(InputError, match="no weight"):
+        compare(TOY, theories="B", reps=10, backend="serial", progress=False,
+                posterior=_Posterior())

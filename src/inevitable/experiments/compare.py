@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from inevitable.errors import InputError
+from inevitable.experiments.predictive import draws
 from inevitable.experiments.runs import RunSpec
 from inevitable.experiments.stats import Estimate, estimate, paired_difference
 from inevitable.experiments.sweep import as_scenario, sweep
@@ -159,8 +160,14 @@ def compare(
     scheduler: str | None = None,
     store=None,
     progress: bool = True,
+    posterior=None,
 ) -> Comparison:
-    """Run every (theory, strategy) arm on seeds ``seed .. seed + reps - 1``."""
+    """Run every (theory, strategy) arm on seeds ``seed .. seed + reps - 1``.
+
+    With a ``posterior`` (from :func:`calibrate`), each seed runs with its own
+    parameter set drawn from it for that theory: posterior-predictive chances
+    instead of chances at the scenario's values.
+    """
     sc = as_scenario(scenario)
     if reps < 2:
         raise InputError("must be at least 2", "--reps")
@@ -188,8 +195,11 @@ def compare(
     base = sc.check_overrides(params or {})
     seeds = list(range(seed, seed + reps))
     arms = list(product(theories, strategies))
-    specs = [RunSpec(params={**base, **({"theory": t} if t else {}), "strategy": s}, seed=i)
-             for t, s in arms for i in seeds]
+    drawn = {t: (draws(posterior, t, reps, seed) if posterior is not None else [{}] * reps)
+             for t in theories}
+    specs = [RunSpec(params={**base, **drawn[t][k], **({"theory": t} if t else {}),
+                             "strategy": s}, seed=i)
+             for t, s in arms for k, i in enumerate(seeds)]
     db_experiment = None
     result = sweep(sc, specs, backend=backend, workers=workers, scheduler=scheduler,
                    store=store, progress=progress, label="compare",
@@ -215,4 +225,5 @@ def compare(
     return Comparison(scenario=sc.name, seeds=seeds, outcomes=outcomes, reference=reference,
                       arms=built, differences=diffs, computed=result.computed,
                       reused=result.reused,
-                      meta={"scenario_hash": sc.hash, "params": base})
+                      meta={"scenario_hash": sc.hash, "params": base,
+                            "posterior_predictive": posterior is not None})

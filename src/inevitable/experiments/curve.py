@@ -21,6 +21,7 @@ import numpy as np
 
 from inevitable.errors import InputError
 from inevitable.experiments.compare import strategies_of, theories_of
+from inevitable.experiments.predictive import draws
 from inevitable.experiments.runs import RunSpec
 from inevitable.experiments.stats import Estimate, share
 from inevitable.experiments.sweep import as_scenario, sweep
@@ -110,8 +111,13 @@ def curve(
     scheduler: str | None = None,
     store=None,
     progress: bool | str = True,
+    posterior=None,
 ) -> Curve:
-    """Inevitability per branch date and theory, with held-out intervals."""
+    """Inevitability per branch date and theory, with held-out intervals.
+
+    With a ``posterior``, each seed's history and branches run with a
+    parameter set drawn from it for that theory (posterior predictive).
+    """
     sc = as_scenario(scenario)
     if reps < 4:
         raise InputError("must be at least 4 (half select, half measure)", "--reps")
@@ -137,9 +143,12 @@ def curve(
     seeds = list(range(seed, seed + reps))
     selection, evaluation = seeds[0::2], seeds[1::2]
     cells = list(product(theories, points_at, strategies))
-    specs = [RunSpec(params={**fixed, **({"theory": t} if t else {}), "strategy": base},
+    drawn = {t: (draws(posterior, t, reps, seed) if posterior is not None else [{}] * reps)
+             for t in theories}
+    specs = [RunSpec(params={**fixed, **drawn[t][k], **({"theory": t} if t else {}),
+                             "strategy": base},
                      seed=i, branch=step, branch_params={"strategy": s})
-             for t, (_, step), s in cells for i in seeds]
+             for t, (_, step), s in cells for k, i in enumerate(seeds)]
     res = sweep(sc, specs, backend=backend, workers=workers, scheduler=scheduler,
                 store=store, progress=progress, label="curve")
     if outcome not in res.finals[0]:
