@@ -306,7 +306,10 @@ def _move(pre, occ, px, py, wp, width, pad, a, x, y, nx, ny, value):
     py[a] = ny
 
 
-@nb.njit(cache=True)
+# _nrt=False: the kernel allocates nothing, and without numba's reference
+# counting the arrays handed to the inlined helpers cost no atomic increments
+# and decrements in the hot loop (about 6% of the step).
+@nb.njit(cache=True, _nrt=False)
 def step_kernel(pre, occ, px, py, state, hardship, risk, jail, order, rowsum,
                 width, height, pad, n_cit, cit_rows, cop_rows, cit_small, cop_small,
                 legitimacy, threshold, k_arrest, rounding, p_table, max_jail, life, movement,
