@@ -366,9 +366,10 @@ def test_the_paper_as_printed_has_no_outbursts():
 def test_salami_tactics_are_absorbed_where_one_jump_explodes():
     # Runs 3 and 4 (L 0.9, cops 0.074, life sentences), under Mesa's round.
     # Salami: L falls 0.01 a tick from t = 77 down to 0.2. Jump: L falls once,
-    # at t = 77, by less than half as much. Under Mesa's rules the paper's own
-    # jump (to 0.7) sets off an outburst in only 5 of 20 seeds, so the jump
-    # here goes to 0.6 (13 of 20; salami: 4 of 20). See docs/validation.md.
+    # at t = 77, by less than half as much. Under Mesa's rules (in Mesa itself
+    # too) the paper's own jump, to 0.7, sets off an outburst in only about a
+    # fifth of seeds, so the jump here goes to 0.6 (about half to two thirds;
+    # salami: one in ten or twenty). See docs/validation.md.
     runs34 = {"legitimacy": 0.9, "cop_density": 0.074, "infinite_jail": True,
               "arrest_rounding": "round"}
     level = 50  # the paper's outburst: more than 50 actives (Fig. 5)

@@ -105,7 +105,8 @@ PARAMS: dict[str, Param] = {
                        doc="reduce: cops are taken off the lattice at random from "
                            "cop_reduction_tick on"),
     "cop_reduction_tick": _p(50, "int", unit="tick", low=0, high=10_000_000, assumption=True,
-                             doc="first tick with fewer cops (the paper gives no figure)"),
+                             doc="first tick with fewer cops (t = 50 from the project's research "
+                                 "notes, not checked against the paper's text)"),
     "cop_reduction_per_tick": _p(
         0.002, unit="share of initial cops per tick", low=0.0, high=1.0, assumption=True,
         doc="the force shrinks linearly by this share of its initial size each tick "
