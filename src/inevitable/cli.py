@@ -151,6 +151,8 @@ def compare_cmd(
     scheduler: Scheduler = None,
     results: Results = Path("results"),
     out_file: Annotated[Path | None, typer.Option("--out", help="write .json")] = None,
+    posterior: Annotated[Path | None, typer.Option(
+        help="a posterior from 'inevitable calibrate': posterior-predictive runs")] = None,
 ) -> None:
     """Strategies x theories on the same seeds: chances with intervals, paired differences."""
     from inevitable.experiments.compare import compare
@@ -163,7 +165,7 @@ def compare_cmd(
         check_target(out_file)
     cmp = compare(sc, _names(strategies), theories, reps, seed, outcomes=_names(outcomes),
                   reference=reference, params=params, backend=backend, workers=workers,
-                  scheduler=scheduler, store=results,
+                  scheduler=scheduler, store=results, posterior=_load_posterior(posterior),
                   progress=True if err.is_terminal else "lines")
     out.print(cmp.table())
     out.print(f"{cmp.computed} runs computed, {cmp.reused} reused from {results}",
@@ -192,6 +194,8 @@ def curve_cmd(
     scheduler: Scheduler = None,
     results: Results = Path("results"),
     out_file: Annotated[Path | None, typer.Option("--out", help="write .json")] = None,
+    posterior: Annotated[Path | None, typer.Option(
+        help="a posterior from 'inevitable calibrate': posterior-predictive runs")] = None,
 ) -> None:
     """The inevitability curve: 1 - the best strategy's chance, per branch date and theory."""
     from inevitable.experiments.curve import curve
@@ -220,7 +224,8 @@ def curve_cmd(
         list(theories) if theories else None)
     c = curve(sc, points, _names(strategies), th, reps, seed, outcome=outcome, base=base,
               params=params, backend=backend, workers=workers, scheduler=scheduler,
-              store=results, progress=True if err.is_terminal else "lines")
+              store=results, posterior=_load_posterior(posterior),
+              progress=True if err.is_terminal else "lines")
     out.print(c.table())
     out.print(f"{c.computed} runs computed, {c.reused} reused from {results}", highlight=False)
     if out_file is not None:
@@ -295,6 +300,83 @@ def discover_cmd(
     out.print(d.words, highlight=False)
     if out_file is not None:
         _write_json(out_file, d.to_dict())
+
+
+@app.command("calibrate")
+def calibrate_cmd(
+    scenario_ref: Annotated[str, typer.Argument(metavar="SCENARIO")],
+    params: Annotated[str | None, typer.Option(
+        help="comma-separated parameters to calibrate (with priors)")] = None,
+    theories: Annotated[str | None, typer.Option(help="theories to choose among, e.g. TCN")] = None,
+    particles: Annotated[int, typer.Option(help="particles per generation")] = 200,
+    generations: Annotated[int, typer.Option(help="ABC-SMC generations")] = 4,
+    until: Annotated[str | None, typer.Option(help="use only targets up to this date")] = None,
+    replicates: Annotated[int, typer.Option(help="runs averaged per particle")] = 1,
+    seed: Annotated[int, typer.Option(help="seed of the whole calibration")] = 0,
+    set_: Annotated[list[str], typer.Option("--set", metavar="KEY=VALUE")] = [],  # noqa: B006
+    backend: Backend = "processes",
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    results: Results = Path("results"),
+    out_file: Annotated[Path, typer.Option("--out", help="where to save the posterior "
+                                                         "(.json)")] = Path("posterior.json"),
+) -> None:
+    """ABC-SMC calibration against the scenario's targets, with the theories' posterior."""
+    from inevitable.experiments.calibrate import calibrate
+
+    sc = scenario(scenario_ref)
+    fixed = sc.check_overrides(parse_sets(set_))
+    _json_out(out_file)
+    th = theories.split(",") if theories and "," in theories else (
+        list(theories) if theories else None)
+    command = "inevitable " + " ".join(sys.argv[1:])
+    post = calibrate(sc, _names(params), th, particles=particles, generations=generations,
+                     seed=seed, until=until, replicates=replicates, backend=backend,
+                     workers=workers, scheduler=scheduler, store=results, fixed=fixed,
+                     progress=True if err.is_terminal else "lines", command=command)
+    out.print(post.table())
+    post.save(out_file, command=command)
+    err.print(f"wrote {out_file}", highlight=False)
+
+
+@app.command("validate")
+def validate_cmd(
+    scenario_ref: Annotated[str, typer.Argument(metavar="SCENARIO")],
+    params: Annotated[str | None, typer.Option(help="parameters to calibrate")] = None,
+    theories: Annotated[str | None, typer.Option(help="theories, e.g. TCN")] = None,
+    cutoff: Annotated[str, typer.Option(help="calibrate on targets up to this date")] = "1926-12",
+    particles: Annotated[int, typer.Option()] = 100,
+    generations: Annotated[int, typer.Option()] = 3,
+    reps: Annotated[int, typer.Option(help="posterior-predictive runs")] = 100,
+    seed: Annotated[int, typer.Option()] = 0,
+    scale_factor: Annotated[int, typer.Option(help="agents x this for the scale check")] = 10,
+    backend: Backend = "processes",
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    results: Results = Path("results"),
+    out_file: Annotated[Path | None, typer.Option("--out", help="write .json")] = None,
+) -> None:
+    """Out of sample: calibrate up to --cutoff, predict the later record; and scale convergence."""
+    from inevitable.experiments.validate import validate
+
+    _json_out(out_file)
+    th = theories.split(",") if theories and "," in theories else (
+        list(theories) if theories else None)
+    v = validate(scenario(scenario_ref), _names(params), th, cutoff=cutoff, particles=particles,
+                 generations=generations, reps=reps, seed=seed, scale_factor=scale_factor,
+                 backend=backend, workers=workers, scheduler=scheduler, store=results,
+                 progress=True if err.is_terminal else "lines")
+    out.print(v.table())
+    if out_file is not None:
+        _write_json(out_file, v.to_dict())
+
+
+def _load_posterior(path: Path | None):
+    if path is None:
+        return None
+    from inevitable.experiments.posterior import Posterior
+
+    return Posterior.load(path)
 
 
 def _write_json(path: Path, data) -> None:

@@ -114,28 +114,25 @@ class Comparison:
         return pa.Table.from_pylist(rows)
 
     def table(self):
-        """A rich table: each arm's estimates, and paired differences."""
+        """A rich table, one row per arm and outcome, with the paired difference."""
         from rich.table import Table
 
         t = Table(title=f"{self.scenario}: {len(self.seeds)} paired runs per arm "
                         "(95% intervals)")
-        t.add_column("theory")
-        t.add_column("strategy")
-        for o in self.outcomes:
-            t.add_column(o, justify="right")
+        for col in ("theory", "strategy", "outcome", "estimate", f"vs {self.reference}",
+                    "unpaired would be"):
+            t.add_column(col, justify="left" if col in ("theory", "strategy", "outcome")
+                         else "right")
         diffs = {(d.theory, d.strategy, d.outcome): d for d in self.differences}
         for a in self.arms:
-            cells = []
-            for o in self.outcomes:
+            for k, o in enumerate(self.outcomes):
                 e = a.estimates[o]
-                cell = f"{_fmt(e.value)} [{_fmt(e.low)}, {_fmt(e.high)}]"
                 d = diffs.get((a.theory, a.strategy, o))
-                if d is not None:
-                    cell += (f"\nvs {self.reference}: {_fmt(d.estimate.value, True)} "
-                             f"±{_fmt(d.estimate.half_width)} (unpaired "
-                             f"±{_fmt(d.unpaired_half_width)})")
-                cells.append(cell)
-            t.add_row(a.theory or "-", a.strategy, *cells)
+                t.add_row(a.theory or "-" if k == 0 else "", a.strategy if k == 0 else "", o,
+                          f"{_fmt(e.value)} [{_fmt(e.low)}, {_fmt(e.high)}]",
+                          f"{_fmt(d.estimate.value, True)} ±{_fmt(d.estimate.half_width)}"
+                          if d else "", f"±{_fmt(d.unpaired_half_width)}" if d else "",
+                          end_section=k == len(self.outcomes) - 1)
         return t
 
 
