@@ -165,7 +165,7 @@ def compare_cmd(
         check_target(out_file)
     cmp = compare(sc, _names(strategies), theories, reps, seed, outcomes=_names(outcomes),
                   reference=reference, params=params, backend=backend, workers=workers,
-                  scheduler=scheduler, store=results, posterior=_load_posterior(posterior),
+                  scheduler=scheduler, store=results, posterior=_load_posterior(posterior, sc),
                   progress=True if err.is_terminal else "lines")
     out.print(cmp.table())
     out.print(f"{cmp.computed} runs computed, {cmp.reused} reused from {results}",
@@ -224,7 +224,7 @@ def curve_cmd(
         list(theories) if theories else None)
     c = curve(sc, points, _names(strategies), th, reps, seed, outcome=outcome, base=base,
               params=params, backend=backend, workers=workers, scheduler=scheduler,
-              store=results, posterior=_load_posterior(posterior),
+              store=results, posterior=_load_posterior(posterior, sc),
               progress=True if err.is_terminal else "lines")
     out.print(c.table())
     out.print(f"{c.computed} runs computed, {c.reused} reused from {results}", highlight=False)
@@ -371,12 +371,19 @@ def validate_cmd(
         _write_json(out_file, v.to_dict())
 
 
-def _load_posterior(path: Path | None):
+def _load_posterior(path: Path | None, sc=None):
     if path is None:
         return None
     from inevitable.experiments.posterior import Posterior
 
-    return Posterior.load(path)
+    post = Posterior.load(path)
+    if sc is not None and post.scenario != sc.name:
+        raise InputError(f"this posterior is for scenario '{post.scenario}', not '{sc.name}'",
+                         f"--posterior {path}")
+    if sc is not None and post.scenario_hash != sc.hash:
+        err.print(f"warning: {path} was calibrated on another version of '{sc.name}' "
+                  f"(hash {post.scenario_hash}, now {sc.hash})", highlight=False)
+    return post
 
 
 def _write_json(path: Path, data) -> None:
