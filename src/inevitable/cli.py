@@ -371,6 +371,56 @@ def validate_cmd(
         _write_json(out_file, v.to_dict())
 
 
+@app.command("verdict")
+def verdict_cmd(
+    scenario_ref: Annotated[str, typer.Argument(metavar="SCENARIO")] = "soviet-1923",
+    budget: Annotated[str, typer.Option(help="quick, default, thorough, or the headline "
+                                             "runs per arm")] = "default",
+    out_dir: Annotated[Path, typer.Option("--out", help="directory for the report")] = Path(
+        "verdict"),
+    seed: Annotated[int, typer.Option(help="seed of the whole study")] = 0,
+    posterior: Annotated[Path | None, typer.Option(
+        help="a posterior from 'inevitable calibrate' (default: the shipped one)")] = None,
+    backend: Backend = "processes",
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    results: Results = Path("results"),
+) -> None:
+    """Was it inevitable? The whole study in one command, and a report to read."""
+    from inevitable.backends.base import check_backend, default_workers
+    from inevitable.experiments.compare import strategies_of, theories_of
+    from inevitable.experiments.verdict import (
+        RUN_SECONDS,
+        budget_of,
+        estimated_runs,
+        verdict,
+    )
+    from inevitable.report.write import write_report
+
+    sc = scenario(scenario_ref)
+    b = budget_of(budget)
+    check_backend(backend)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError("is a file, not a directory", f"--out {out_dir}")
+    post = _load_posterior(posterior, sc)
+    runs = estimated_runs(b, len(strategies_of(sc)), len(theories_of(sc)),
+                          len(sc.spec.conditions) or 6)
+    cores = workers or (1 if backend == "serial" else default_workers())
+    minutes = runs * RUN_SECONDS / cores / 60
+    err.print(f"budget {b.name}: about {runs:,} runs, roughly {minutes:.0f} min on {cores} "
+              f"core(s) (runs already in {results} are reused)", highlight=False)
+    command = "inevitable " + " ".join(sys.argv[1:])
+    v = verdict(sc, b.name if b.name != "custom" else b.reps, seed=seed, posterior=post,
+                backend=backend, workers=workers, scheduler=scheduler, store=results,
+                progress=True if err.is_terminal else "lines", command=command)
+    paths = write_report(v, out_dir)
+    out.print(f"[bold]{v['answer']['headline']}[/bold]")
+    for sentence in v["answer"]["sentences"]:
+        out.print(sentence, highlight=False)
+    out.print(f"report: {out_dir / 'report.html'} ({len(paths)} files, "
+              f"{v['budget']['seconds']:.0f} s)", highlight=False)
+
+
 def _load_posterior(path: Path | None, sc=None):
     if path is None:
         return None

@@ -92,7 +92,7 @@ class Comparison:
     def to_dict(self) -> dict[str, Any]:
         return {
             "scenario": self.scenario, "seeds": [self.seeds[0], self.seeds[-1]],
-            "reps": len(self.seeds), "reference": self.reference,
+            "reps": len(self.seeds), "reference": self.reference, "outcomes": self.outcomes,
             "arms": [{"theory": a.theory, "strategy": a.strategy,
                       **{o: a.estimates[o].to_dict() for o in self.outcomes}}
                      for a in self.arms],

@@ -65,6 +65,8 @@ def paired_difference(a: np.ndarray, b: np.ndarray) -> tuple[Estimate, float]:
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
     diff = mean(a - b)
+    if is_binary(a) and is_binary(b):  # a difference of shares lies in [-1, 1]
+        diff = Estimate(diff.value, max(diff.low, -1.0), min(diff.high, 1.0), diff.n)
     n = len(a)
     unpaired = (stats.t.ppf(0.975, max(2 * n - 2, 1))
                 * math.sqrt(a.var(ddof=1) / n + b.var(ddof=1) / n)) if n > 1 else math.inf

@@ -142,7 +142,7 @@ class Compare(_Open):
 
 class CurvePoint(_Open):
     theory: str | None
-    branch: str = Field(pattern=r"^\d{4}-\d{2}$")
+    branch: str = Field(pattern=r"^(\d{4}-\d{2}|\d+)$")  # a month, or a tick number
     best: str
     inevitability: Estimate
     avoid: dict[str, Estimate]

@@ -26,7 +26,10 @@ RC = {"font.size": 9, "axes.spines.top": False, "axes.spines.right": False,
       "svg.hashsalt": "inevitable", "svg.fonttype": "path"}
 
 
-def _dates(labels: list[str]) -> list[date]:
+def _dates(labels: list[str]) -> list[date] | list[int]:
+    """Months as dates; tick numbers (abstract scenarios) as integers."""
+    if labels and not all(len(m) == 7 and m[4] == "-" for m in labels):
+        return [int(m) for m in labels]
     return [date(int(m[:4]), int(m[5:7]), 1) for m in labels]
 
 

@@ -38,9 +38,11 @@ def strategy_colours(verdict: dict[str, Any]) -> dict[str, str]:
     return {s: STRATEGY_COLOURS[i % len(STRATEGY_COLOURS)] for i, s in enumerate(names)}
 
 
-def month_date(label: str) -> str:
+def month_date(label: str) -> str | int:
     """``1923-06`` -> ``1923-06-01``: plotly and matplotlib read it as a date."""
-    return f"{label}-01" if len(label) == 7 else label
+    if len(label) == 7 and label[4] == "-":
+        return f"{label}-01"
+    return int(label) if label.isdigit() else label  # a tick number
 
 
 def series_label(verdict: dict[str, Any], name: str) -> str:

@@ -234,6 +234,13 @@ def _check(spec: ScenarioSpec, src: YamlSource, text: str) -> Scenario:
                 raise src.error(("outputs", kind, i), f"no {kind} named '{n}' "
                                 f"(available: {', '.join(sorted(pool))})")
 
+    for i, name in enumerate(spec.conditions):
+        if name not in priors:
+            raise src.error(("conditions", i), f"'{name}' is not a parameter with a prior")
+    for i, claim in enumerate(spec.claims):
+        t = claim.test
+        if t is not None and t.switch is not None and t.switch not in decls:
+            raise src.error(("claims", i, "test", "switch"), f"no switch named '{t.switch}'")
     for name, outcome in spec.outcomes.items():
         if outcome.final not in finals:
             raise src.error(("outcomes", name, "final"), f"no final value named "

@@ -98,6 +98,29 @@ class Relation(_Strict):
         return getattr(self, self.kind)
 
 
+class ClaimTest(_Strict):
+    """How the verdict checks a claim against the experiments' results.
+
+    * ``theory``: the claim holds if the calibration favours ``theory``;
+    * ``difference``: ``strategy`` changes ``outcome`` against ``reference``
+      with the given ``sign`` (paired, under the favoured theory);
+    * ``agency``: the strategy's share of the outcome's variance is ``level``;
+    * ``curve``: inevitability at the ``at`` (first or last) branch is ``level``;
+    * ``ablation``: switching the mechanism ``switch`` on moves ``outcome``
+      with the given ``sign``.
+    """
+
+    kind: Literal["theory", "difference", "agency", "curve", "ablation"]
+    theory: str | None = None
+    strategy: str | None = None
+    reference: str = "historical"
+    outcome: str | None = None
+    sign: Literal["negative", "positive"] | None = None
+    level: Literal["low", "high"] | None = None
+    at: Literal["first", "last"] | None = None
+    switch: str | None = None
+
+
 class ClaimSpec(_Strict):
     """One claim of the argument, paraphrased, with what encodes and tests it.
 
@@ -115,6 +138,7 @@ class ClaimSpec(_Strict):
     encodes: list[str] = Field(default_factory=list)
     tested_by: list[str] = Field(default_factory=list)
     relations: list[Relation] = Field(default_factory=list)
+    test: ClaimTest | None = None
 
 
 class TargetSpec(_Strict):
@@ -177,4 +201,7 @@ class ScenarioSpec(_Strict):
     strategies: dict[str, Any] = Field(default_factory=dict)
     outcomes: dict[str, OutcomeSpec] = Field(default_factory=dict)
     targets: list[TargetSpec] = Field(default_factory=list)
+    # the objective conditions whose share of the outcome's variance the
+    # verdict weighs against the strategy's (structure versus agency)
+    conditions: list[str] = Field(default_factory=list)
     claims: list[ClaimSpec] = Field(default_factory=list)

@@ -1,0 +1,60 @@
+"""The verdict end to end: right on the toy's known answer, and complete on the flagship."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from inevitable.errors import InputError
+from inevitable.experiments.verdict import budget_of, verdict
+from inevitable.mechanisms.toy import defeat_chance
+from inevitable.report.write import write_report
+
+
+def test_quick_verdict_on_the_toy_gets_the_known_answer(tmp_path):
+    v = verdict("toy", "quick", backend="serial", progress=False)
+    paths = write_report(v, tmp_path)
+    data = json.loads((tmp_path / "verdict.json").read_text())
+    assert "report.html" in {str(p) for p in paths} or (tmp_path / "report.html").exists()
+    truth = {"yield": defeat_chance(0.05, 0.6, 24, None),
+             "resist": defeat_chance(0.05, 0.6, 24, 0)}
+    for arm in data["compare"]["arms"]:
+        if arm["theory"] == "B":
+            expected = truth["yield"]  # under B resisting changes nothing
+        else:
+            expected = truth[arm["strategy"]]
+        e = arm["defeat"]
+        assert e["low"] <= expected <= e["high"], (arm["theory"], arm["strategy"])
+    for p in data["curve"]["points"]:
+        if p["theory"] == "A":
+            exact = defeat_chance(0.05, 0.6, 24, int(p["branch"]))
+            e = p["inevitability"]
+            assert e["low"] <= exact <= e["high"], p["branch"]
+    md = (tmp_path / "report.md").read_text()
+    for sentence in data["answer"]["sentences"]:
+        assert sentence in md
+    assert data["theories"]["posterior"] == {"A": 0.5, "B": 0.5}  # no targets: equal weights
+
+
+def test_quick_verdict_on_the_flagship_runs_end_to_end(tmp_path):
+    v = verdict("soviet-1923", "quick", backend="processes", workers=2, progress=False)
+    write_report(v, tmp_path)
+    data = json.loads((tmp_path / "verdict.json").read_text())
+    assert set(data["theories"]["posterior"]) == {"T", "C", "N"}
+    assert abs(sum(data["theories"]["posterior"].values()) - 1) < 1e-9
+    assert len(data["claims"]) == 65
+    judged = [c for c in data["claims"] if c["verdict"] != "not tested"]
+    assert len(judged) == 17
+    assert {p["theory"] for p in data["curve"]["points"]} == {"T", "C", "N"}
+    assert data["fans"]["historical"]["cadre"]["labels"][0] == "1923-01"
+    assert (tmp_path / "report.html").stat().st_size > 100_000
+
+
+def test_budgets_are_checked():
+    assert budget_of("default").reps == 300
+    assert budget_of(500).name == "custom"
+    with pytest.raises(InputError, match="unknown budget"):
+        budget_of("huge")
+    with pytest.raises(InputError, match="at least 20"):
+        budget_of(5)
