@@ -20,10 +20,8 @@ def test_quick_verdict_on_the_toy_gets_the_known_answer(tmp_path):
     truth = {"yield": defeat_chance(0.05, 0.6, 24, None),
              "resist": defeat_chance(0.05, 0.6, 24, 0)}
     for arm in data["compare"]["arms"]:
-        if arm["theory"] == "B":
-            expected = truth["yield"]  # under B resisting changes nothing
-        else:
-            expected = truth[arm["strategy"]]
+        # under B resisting changes nothing
+        expected = truth["yield"] if arm["theory"] == "B" else truth[arm["strategy"]]
         e = arm["defeat"]
         assert e["low"] <= expected <= e["high"], (arm["theory"], arm["strategy"])
     for p in data["curve"]["points"]:
