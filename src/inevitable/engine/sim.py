@@ -73,6 +73,10 @@ class Sim:
         self.timeline = timeline
         self.seed = int(seed)
         self.events = tuple(events)
+        self._events_by_step: dict[int, list] = {}
+        for e in self.events:
+            if isinstance(e, dict) and "step" in e:
+                self._events_by_step.setdefault(e["step"], []).append(e)
         # scenario data that mechanisms read (e.g. strategies); JSON-ready
         self.data = dict(data or {})
         self.meta = dict(meta or {})
@@ -108,6 +112,10 @@ class Sim:
         if s is None:
             s = self._streams[name] = Stream(self.seed, name, self._clock)
         return s
+
+    def events_at(self, step: int) -> list:
+        """The scenario's events dated at ``step``, in file order."""
+        return self._events_by_step.get(step, [])
 
     def _clock(self) -> int:
         return self.t

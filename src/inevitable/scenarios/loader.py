@@ -32,6 +32,7 @@ from inevitable.scenarios.schema import ScenarioSpec
 from inevitable.scenarios.yamlsource import YamlSource
 
 BUILTIN_PACKAGE = "inevitable.scenarios.builtin"
+_HASHES: dict[int, tuple] = {}  # id(spec) -> (spec, digest); specs are never mutated
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,12 @@ class Scenario:
     @property
     def hash(self) -> str:
         """A digest of the scenario's content (not its path): part of every run's key."""
-        canon = json.dumps(self.spec.model_dump(mode="json"), sort_keys=True)
-        return hashlib.sha256(canon.encode()).hexdigest()[:16]
+        cached = _HASHES.get(id(self.spec))
+        if cached is None or cached[0] is not self.spec:
+            canon = json.dumps(self.spec.model_dump(mode="json"), sort_keys=True)
+            cached = _HASHES[id(self.spec)] = (self.spec,
+                                               hashlib.sha256(canon.encode()).hexdigest()[:16])
+        return cached[1]
 
     def check_overrides(self, overrides: Mapping[str, Any], where: str = "--set") -> dict:
         """Overrides checked against the declarations; errors name the parameter."""

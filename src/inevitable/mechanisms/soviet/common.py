@@ -149,7 +149,7 @@ def observe(sim) -> dict[str, float]:
 
 
 def events_at(sim, step: int) -> list[dict]:
-    return [e for e in sim.events if e.get("step") == step]
+    return sim.events_at(step)
 
 
 def inputs_at(sim, step: int) -> dict:

@@ -268,6 +268,14 @@ def admit(role, employ, sympathy, wp_size, key, step, p_worker, p_outside, max_s
     """
     admitted = 0.0
     n_wp = role.shape[0] // wp_size
+    # (1 - p)^m for every possible m, once: the chance a workplace admits nobody
+    none_w = np.empty(wp_size + 1)
+    none_o = np.empty(wp_size + 1)
+    none_w[0] = 1.0
+    none_o[0] = 1.0
+    for m in range(1, wp_size + 1):
+        none_w[m] = none_w[m - 1] * (1.0 - p_worker)
+        none_o[m] = none_o[m - 1] * (1.0 - p_outside)
     for w in range(n_wp):
         first = w * wp_size
         m = 0
@@ -286,7 +294,9 @@ def admit(role, employ, sympathy, wp_size, key, step, p_worker, p_outside, max_s
             continue
         # inverse binomial CDF from the workplace's uniform
         u = uniform(key, step, w, 0)
-        q = (1.0 - p) ** m
+        q = none_w[m] if p == p_worker else none_o[m]
+        if u < q:
+            continue  # nobody here this month (the common case)
         cdf = q
         count = 0
         while u >= cdf and count < m:
