@@ -134,9 +134,10 @@ class Sim:
         self._record()
 
     def _record(self) -> None:
+        results, t = self.results, self.t
         for m in self.mechanisms:
             for name, value in m.record(self).items():
-                self.results[name][self.t] = value
+                results[name][t] = value
 
     def run(
         self, until: int | None = None, progress: Callable[[int, int], None] | None = None

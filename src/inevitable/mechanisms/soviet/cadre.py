@@ -76,6 +76,8 @@ class Cadre(Mechanism):
     finals = {"cadre_peak": Output("largest cadre reached", "people")}
 
     def init(self, sim) -> None:
+        # livelihood's dependence on the apparatus, by role (parameters: constant in a run)
+        self.dependence = np.array([getattr(sim.p, name) for name in k.DEPENDENCE_KEYS])
         n_wp = sim.state[k.WP_CITY].shape[0]
         self.wp_cadre = self.alloc("wp_cadre", n_wp, np.float32)
         self.count = self.alloc("count", (), np.float64)
@@ -96,7 +98,6 @@ class Cadre(Mechanism):
         if expelled:  # joining an outlawed organisation
             join_member *= p.underground_joining
             join_worker *= p.underground_joining
-        dependence = np.array([getattr(sim.p, name) for name in k.DEPENDENCE_KEYS])
         counts = np.zeros(4)
         united = int(st[k.UNITED])
         bloc_joins = p.bloc_cadre if (united == 1 and self.united_before == 0) else 0.0
@@ -105,7 +106,7 @@ class Cadre(Mechanism):
         organise(st[k.P_ROLE], st[k.P_WORKPLACE], st[k.P_ACTING], st[k.P_SYMPATHY],
                  st[k.P_CADRE], st[k.P_JAIL], self.wp_cadre, float(sim.p.workplace_size),
                  self.stream("cadre").key, sim.t, join_member, join_worker, p.join_sympathy,
-                 leave, p.capitulation * pressure, dependence, bloc_joins, bloc_breaks,
+                 leave, p.capitulation * pressure, self.dependence, bloc_joins, bloc_breaks,
                  st[k.P_CITY], counts)
         self.count[()] = counts[0] * sim.p.scale
         self.capitulated[()] += counts[3] * sim.p.scale

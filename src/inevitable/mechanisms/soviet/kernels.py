@@ -276,8 +276,12 @@ def admit(role, employ, sympathy, wp_size, key, step, p_worker, p_outside, max_s
     for m in range(1, wp_size + 1):
         none_w[m] = none_w[m - 1] * (1.0 - p_worker)
         none_o[m] = none_o[m - 1] * (1.0 - p_outside)
+    floor = min(none_w[wp_size], none_o[wp_size])
     for w in range(n_wp):
         first = w * wp_size
+        u = uniform(key, step, w, 0)
+        if u < floor:
+            continue  # nobody joins here whoever is eligible: (1 - p)^m >= (1 - p)^size
         m = 0
         p = 0.0
         for i in range(first, first + wp_size):
@@ -293,7 +297,6 @@ def admit(role, employ, sympathy, wp_size, key, step, p_worker, p_outside, max_s
         if m == 0 or p <= 0.0:
             continue
         # inverse binomial CDF from the workplace's uniform
-        u = uniform(key, step, w, 0)
         q = none_w[m] if p == p_worker else none_o[m]
         if u < q:
             continue  # nobody here this month (the common case)

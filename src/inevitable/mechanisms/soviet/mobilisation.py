@@ -170,6 +170,8 @@ class Mobilisation(Mechanism):
     }
 
     def init(self, sim) -> None:
+        # livelihood's dependence on the apparatus, by role (parameters: constant in a run)
+        self.dependence = np.array([getattr(sim.p, name) for name in k.DEPENDENCE_KEYS])
         n_wp = sim.state[k.WP_CITY].shape[0]
         self.wp_strike = self.alloc("wp_strike", n_wp, np.float32)
         self.wp_support = self.alloc("wp_support", n_wp, np.float32)
@@ -214,7 +216,6 @@ class Mobilisation(Mechanism):
             lv[k.A["support_strikes"]] * np.minimum(1.0, 10.0 * striking) + defend
             + lv[k.A["appeal_workers"]] + 0.5 * demo + 0.3 * lv[k.A["platform"]]) / 3.8
         agency_members = p.agency_effect * (lv[k.A["platform"]] + defend + 0.5 * demo) / 2.5
-        dependence = np.array([getattr(p, name) for name in k.DEPENDENCE_KEYS])
         repression_on = 1.0 if sim.p.repression_on else 0.0
         mobilise(
             st[k.P_ROLE], st[k.WP_CITY], sim.p.workplace_size, st[k.P_THRESHOLD], st[k.P_RISK],
@@ -228,7 +229,7 @@ class Mobilisation(Mechanism):
             p.fear_climate * float(st[k.POLICE]) * repression_on,
             p.defend_effect * lv[k.A["defend_persecuted"]],
             p.sympathy_rate, p.sympathy_grievance, p.peer_weight, p.organisation_weight,
-            p.fear_weight * repression_on, dependence, 1.0, p.ban_risk, p.strike_sympathy,
+            p.fear_weight * repression_on, self.dependence, 1.0, p.ban_risk, p.strike_sympathy,
             p.outsider_barrier * (1.0 - lv[k.A["appeal_workers"]]), p.strike_barrier,
             p.strike_share, stats,
         )
