@@ -220,9 +220,7 @@ def curve_cmd(
         except ValueError:
             raise InputError("branches are tick numbers for this scenario", "--branches") \
                 from None
-    th = theories.split(",") if theories and "," in theories else (
-        list(theories) if theories else None)
-    c = curve(sc, points, _names(strategies), th, reps, seed, outcome=outcome, base=base,
+    c = curve(sc, points, _names(strategies), theories, reps, seed, outcome=outcome, base=base,
               params=params, backend=backend, workers=workers, scheduler=scheduler,
               store=results, posterior=_load_posterior(posterior, sc),
               progress=True if err.is_terminal else "lines")
@@ -327,10 +325,8 @@ def calibrate_cmd(
     sc = scenario(scenario_ref)
     fixed = sc.check_overrides(parse_sets(set_))
     _json_out(out_file)
-    th = theories.split(",") if theories and "," in theories else (
-        list(theories) if theories else None)
     command = "inevitable " + " ".join(sys.argv[1:])
-    post = calibrate(sc, _names(params), th, particles=particles, generations=generations,
+    post = calibrate(sc, _names(params), theories, particles=particles, generations=generations,
                      seed=seed, until=until, replicates=replicates, backend=backend,
                      workers=workers, scheduler=scheduler, store=results, fixed=fixed,
                      progress=True if err.is_terminal else "lines", command=command)
@@ -360,10 +356,8 @@ def validate_cmd(
     from inevitable.experiments.validate import validate
 
     _json_out(out_file)
-    th = theories.split(",") if theories and "," in theories else (
-        list(theories) if theories else None)
-    v = validate(scenario(scenario_ref), _names(params), th, cutoff=cutoff, particles=particles,
-                 generations=generations, reps=reps, seed=seed, scale_factor=scale_factor,
+    v = validate(scenario(scenario_ref), _names(params), theories, cutoff=cutoff,
+                 particles=particles, generations=generations, reps=reps, seed=seed, scale_factor=scale_factor,
                  backend=backend, workers=workers, scheduler=scheduler, store=results,
                  progress=True if err.is_terminal else "lines")
     out.print(v.table())

@@ -37,6 +37,33 @@ def theories_of(sc: Scenario) -> list[str | None]:
     return list(decl.choices) if decl is not None and decl.choices else [None]
 
 
+def pick_strategies(sc: Scenario, strategies: list[str] | None) -> list[str]:
+    """The strategies asked for (default: all), each checked against the scenario."""
+    known = strategies_of(sc)
+    chosen = list(strategies) if strategies else known
+    for s in chosen:
+        if s not in known:
+            raise InputError(f"unknown strategy '{s}' (known: {', '.join(known)})",
+                             "--strategies")
+    return chosen
+
+
+def pick_theories(sc: Scenario, theories: list[str] | str | None) -> list[str | None]:
+    """``"T,C,N"``, ``"TCN"`` (one-letter names), a list, or None for all; checked."""
+    allowed = theories_of(sc)
+    if theories is None or theories == []:
+        return allowed
+    if isinstance(theories, str):
+        theories = theories.split(",") if "," in theories else (
+            list(theories) if all(len(t or "") == 1 for t in allowed) else [theories])
+    chosen = [t.strip() for t in theories]
+    for t in chosen:
+        if t not in allowed:
+            raise InputError(f"unknown theory '{t}' (known: {', '.join(map(str, allowed))})",
+                             "--theories")
+    return chosen
+
+
 def numeric_outcomes(sc: Scenario, final: dict[str, Any]) -> list[str]:
     """The scenario's headline outcomes, else its numeric final values."""
     if sc.spec.outcomes:
@@ -168,23 +195,8 @@ def compare(
     sc = as_scenario(scenario)
     if reps < 2:
         raise InputError("must be at least 2", "--reps")
-    strategies = list(strategies) if strategies else strategies_of(sc)
-    known = strategies_of(sc)
-    for s in strategies:
-        if s not in known:
-            raise InputError(f"unknown strategy '{s}' (known: {', '.join(known)})",
-                             "--strategies")
-    if isinstance(theories, str):
-        # "T,C,N", or "TCN" when every theory has a one-letter name
-        theories = theories.split(",") if "," in theories else (
-            list(theories) if all(len(t or "") == 1 for t in theories_of(sc)) else [theories])
-    theories = [t.strip() for t in theories] if theories else theories_of(sc)
-    if theories != [None]:
-        allowed = theories_of(sc)
-        for t in theories:
-            if t not in allowed:
-                raise InputError(f"unknown theory '{t}' (known: {', '.join(map(str, allowed))})",
-                                 "--theories")
+    strategies = pick_strategies(sc, strategies)
+    theories = pick_theories(sc, theories)
     reference = reference or strategies[0]
     if reference not in strategies:
         raise InputError(f"reference '{reference}' is not among the strategies compared",

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from inevitable.errors import InputError
-from inevitable.experiments.compare import strategies_of, theories_of
+from inevitable.experiments.compare import pick_strategies, pick_theories, strategies_of
 from inevitable.experiments.predictive import draws
 from inevitable.experiments.runs import RunSpec
 from inevitable.experiments.stats import Estimate, share
@@ -99,7 +99,7 @@ def curve(
     scenario: Scenario | str,
     branches: list[str | int] | None = None,
     strategies: list[str] | None = None,
-    theories: list[str] | None = None,
+    theories: list[str] | str | None = None,
     reps: int = 200,
     seed: int = 0,
     *,
@@ -122,15 +122,11 @@ def curve(
     if reps < 4:
         raise InputError("must be at least 4 (half select, half measure)", "--reps")
     known = strategies_of(sc)
-    strategies = list(strategies) if strategies else known
-    for s in strategies:
-        if s not in known:
-            raise InputError(f"unknown strategy '{s}' (known: {', '.join(known)})",
-                             "--strategies")
+    strategies = pick_strategies(sc, strategies)
     base = base or ("historical" if "historical" in known else known[0])
     if base not in known:
         raise InputError(f"unknown base strategy '{base}'", "--base")
-    theories = list(theories) if theories else theories_of(sc)
+    theories = pick_theories(sc, theories)
     outcome = outcome or (next(iter(sc.spec.outcomes.values())).final if sc.spec.outcomes
                           else None)
     if outcome is None:
