@@ -357,7 +357,8 @@ def validate_cmd(
 
     _json_out(out_file)
     v = validate(scenario(scenario_ref), _names(params), theories, cutoff=cutoff,
-                 particles=particles, generations=generations, reps=reps, seed=seed, scale_factor=scale_factor,
+                 particles=particles, generations=generations, reps=reps, seed=seed,
+                 scale_factor=scale_factor,
                  backend=backend, workers=workers, scheduler=scheduler, store=results,
                  progress=True if err.is_terminal else "lines")
     out.print(v.table())
