@@ -53,7 +53,7 @@ class Budget:
 
 BUDGETS = {
     "quick": Budget("quick", 24, 8, 8, 4, 2, 2, 1, 32, 4, 8, 12, 1),
-    "default": Budget("default", 300, 60, 48, 16, 5, 8, 2, 128, 30, 40, 100, 3),
+    "default": Budget("default", 400, 60, 48, 16, 5, 8, 2, 128, 30, 40, 100, 3),
     "thorough": Budget("thorough", 2000, 500, 400, 100, 12, 128, 4, 2048, 200, 400, 400, 5),
 }
 FAN_SERIES = ("sympathy", "public_support", "cadre", "fear", "strikes")
@@ -206,7 +206,7 @@ def verdict(
     return {
         "schema": "inevitable-verdict/1",
         "scenario": {"name": sc.name, "title": sc.title, "hash": sc.hash},
-        "question": f"Was the outcome '{outcome.doc}' inevitable?",
+        "question": sc.spec.question or f"Was '{o}' ({outcome.doc}) inevitable?",
         "outcome": {"name": o, "doc": outcome.doc},
         "answer": answer,
         "budget": {"name": b.name, "reps": b.reps, "seconds": round(elapsed, 1)},

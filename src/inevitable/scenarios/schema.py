@@ -189,6 +189,7 @@ class ScenarioSpec(_Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
     description: str = ""
+    question: str | None = None  # the question the verdict answers, in plain words
     mechanisms: list[str] = Field(min_length=1)
     time: TimeSpec
     populations: dict[str, PopulationSpec] = Field(default_factory=dict)
