@@ -256,13 +256,17 @@ def sensitivity_cmd(
     scheduler: Scheduler = None,
     results: Results = Path("results"),
     out_file: Annotated[Path | None, typer.Option("--out", help="write .json")] = None,
+    posterior: Annotated[Path | None, typer.Option(
+        help="draw the other parameters from this calibration")] = None,
 ) -> None:
     """Structure vs agency: Sobol indices (or Morris screening) of the outcomes."""
     from inevitable.experiments.sensitivity import sensitivity
 
     _json_out(out_file)
     strat = True if strategies == "all" else _names(strategies)
-    s = sensitivity(scenario(scenario_ref), _names(params), _names(outcomes), strategies=strat,
+    sc = scenario(scenario_ref)
+    s = sensitivity(sc, _names(params), _names(outcomes), strategies=strat,
+                    posterior=_load_posterior(posterior, sc),
                     theory=theory, method=method, samples=samples, replicates=replicates,
                     seed=seed, backend=backend, workers=workers, scheduler=scheduler,
                     store=results, progress=True if err.is_terminal else "lines")
@@ -286,12 +290,16 @@ def discover_cmd(
     scheduler: Scheduler = None,
     results: Results = Path("results"),
     out_file: Annotated[Path | None, typer.Option("--out", help="write .json")] = None,
+    posterior: Annotated[Path | None, typer.Option(
+        help="draw the other parameters from this calibration")] = None,
 ) -> None:
     """Scenario discovery (PRIM): the conditions under which a strategy avoids the outcome."""
     from inevitable.experiments.discover import discover
 
     _json_out(out_file)
-    d = discover(scenario(scenario_ref), _names(params) or [], strategy=strategy, theory=theory,
+    sc = scenario(scenario_ref)
+    d = discover(sc, _names(params) or [], strategy=strategy, theory=theory,
+                 posterior=_load_posterior(posterior, sc),
                  outcome=outcome, samples=samples, seed=seed, threshold=threshold,
                  backend=backend, workers=workers, scheduler=scheduler, store=results,
                  progress=True if err.is_terminal else "lines")

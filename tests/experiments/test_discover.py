@@ -47,3 +47,14 @@ def test_discovery_needs_a_yes_no_outcome():
     with pytest.raises(InputError, match="yes/no"):
         discover("toy", ["hazard"], outcome="defeat_step", samples=32, backend="serial",
                  progress=False)
+
+
+def test_discovery_draws_the_other_parameters_from_a_posterior():
+    class Post:
+        theories = ["A", "B"]
+        particles = [{"hazard": 0.0, "theory": "A"}]
+        weights = np.array([1.0])
+
+    d = discover("toy", ["effect"], strategy="resist", theory="A", samples=32,
+                 backend="serial", progress=False, posterior=Post())
+    assert d.overall == 1.0  # with no hazard at all, nobody is ever defeated

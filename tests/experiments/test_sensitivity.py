@@ -73,3 +73,15 @@ def test_bad_designs_are_refused():
         sensitivity("toy", samples=100, backend="serial", progress=False)
     with pytest.raises(InputError, match="has no prior"):
         sensitivity("toy", params=["strategy"], backend="serial", progress=False)
+
+
+def test_sensitivity_draws_the_background_from_a_posterior():
+    class Post:
+        theories = ["A", "B"]
+        particles = [{"hazard": 0.0, "theory": "A"}]
+        weights = np.array([1.0])
+
+    s = sensitivity("toy", params=["effect"], strategies=True, theory="A", outcomes=["defeat"],
+                    samples=8, replicates=2, backend="serial", progress=False, posterior=Post())
+    ix = s.indices[0]
+    assert np.all(ix.ST == 0)  # no hazard: the outcome never varies

@@ -21,6 +21,7 @@ from scipy.stats import qmc
 
 from inevitable.errors import InputError
 from inevitable.experiments.design import factors, to_params
+from inevitable.experiments.predictive import draws
 from inevitable.experiments.runs import RunSpec
 from inevitable.experiments.sweep import as_scenario, sweep
 
@@ -149,8 +150,14 @@ def discover(
     scheduler: str | None = None,
     store=None,
     progress: bool | str = True,
+    posterior=None,
 ) -> Discovery:
-    """Where over the priors of ``params`` does ``strategy`` avoid ``outcome``?"""
+    """Where over the priors of ``params`` does ``strategy`` avoid ``outcome``?
+
+    With a ``posterior``, the other parameters of each run are drawn from it
+    (posterior predictive), so the boxes are found against the record-
+    constrained background rather than the scenario's point values.
+    """
     sc = as_scenario(scenario)
     if samples < 16:
         raise InputError("must be at least 16", "--samples")
@@ -162,7 +169,9 @@ def discover(
     U = qmc.Sobol(len(fs), scramble=True, seed=seed).random(samples)
     fixed = sc.check_overrides({**({"strategy": strategy} if strategy else {}),
                                 **({"theory": theory} if theory else {})})
-    specs = [RunSpec(params={**fixed, **to_params(sc, fs, u)}, seed=seed + i)
+    background = (draws(posterior, theory, samples, seed) if posterior is not None
+                  else [{}] * samples)
+    specs = [RunSpec(params={**fixed, **background[i], **to_params(sc, fs, u)}, seed=seed + i)
              for i, u in enumerate(U)]
     res = sweep(sc, specs, backend=backend, workers=workers, scheduler=scheduler, store=store,
                 progress=progress, label="discover")

@@ -26,6 +26,7 @@ from SALib.sample import sobol as sobol_sample
 
 from inevitable.errors import InputError
 from inevitable.experiments.design import factors, to_params
+from inevitable.experiments.predictive import draws
 from inevitable.experiments.runs import RunSpec
 from inevitable.experiments.sweep import as_scenario, sweep
 
@@ -113,9 +114,15 @@ def sensitivity(
     scheduler: str | None = None,
     store=None,
     progress: bool | str = True,
+    posterior=None,
 ) -> Sensitivity:
     """Sobol (``samples`` a power of two; samples x (D + 2) points) or Morris
-    (``samples`` trajectories; samples x (D + 1) points)."""
+    (``samples`` trajectories; samples x (D + 1) points).
+
+    With a ``posterior``, the parameters not varied are drawn from it (one
+    draw per seed, shared by every design point, so the design stays paired);
+    the varied factors still span their priors.
+    """
     sc = as_scenario(scenario)
     if method not in ("sobol", "morris"):
         raise InputError(f"unknown method '{method}' (sobol or morris)", "--method")
@@ -131,7 +138,9 @@ def sensitivity(
     else:
         X = morris_sample.sample(problem, samples, num_levels=4, seed=seed)
     base = sc.check_overrides({**(fixed or {}), **({"theory": theory} if theory else {})})
-    specs = [RunSpec(params={**base, **to_params(sc, fs, row)}, seed=seed + r)
+    background = (draws(posterior, theory, replicates, seed) if posterior is not None
+                  else [{}] * replicates)
+    specs = [RunSpec(params={**base, **background[r], **to_params(sc, fs, row)}, seed=seed + r)
              for row in X for r in range(replicates)]
     res = sweep(sc, specs, backend=backend, workers=workers, scheduler=scheduler, store=store,
                 progress=progress, label="sensitivity")
