@@ -339,16 +339,20 @@ def test_html_and_markdown_can_be_written_alone(verdict, tmp_path):
 
 # (d) the page in a browser ---------------------------------------------------------------
 
-def test_html_opens_offline_in_chromium_with_every_figure_drawn(report):
+def open_in_chromium(paths: dict[str, Path], shot: str, claims_filter: str | None = None):
+    """Open a written report offline in headless Chromium; return what it saw.
+
+    (console errors, network requests attempted, [figure id, drawn, captioned],
+    claims rows left visible by the filter or None)
+    """
     if shutil.which("chromium") is None and not Path(CHROMIUM).exists():
         pytest.skip(f"chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
     sync_api = pytest.importorskip("playwright.sync_api",
                                    reason="playwright is not installed ([test] extra)")
-    paths = report
     url = paths["report.html"].resolve().as_uri()
-    n_figures = len([p for p in paths if p.endswith(".png")])
     errors: list[str] = []
     requests: list[str] = []
+    visible = None
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -374,13 +378,20 @@ def test_html_opens_offline_in_chromium_with_every_figure_drawn(report):
                 "Array.from(document.querySelectorAll('figure')).map(f => "
                 "[f.id, !!f.querySelector('.figure-plot .main-svg .trace'), "
                 "!!f.querySelector('figcaption')])")
-            page.fill("input[data-filter='table-claims']", "Marot")
-            visible = page.locator("#table-claims tbody tr:visible").count()
+            if claims_filter is not None:
+                page.fill("input[data-filter='table-claims']", claims_filter)
+                visible = page.locator("#table-claims tbody tr:visible").count()
             artefacts = ROOT / "artefacts"
             artefacts.mkdir(exist_ok=True)
-            page.screenshot(path=str(artefacts / "report.png"), full_page=True)
+            page.screenshot(path=str(artefacts / shot), full_page=True)
         finally:
             browser.close()
+    return errors, requests, drawn, visible
+
+
+def test_html_opens_offline_in_chromium_with_every_figure_drawn(report):
+    errors, requests, drawn, visible = open_in_chromium(report, "report.png", "Marot")
+    n_figures = len([p for p in report if p.endswith(".png")])
     assert not errors, f"console errors: {errors}"
     assert not requests, f"the page asked the network for {requests}"
     assert len(drawn) == n_figures

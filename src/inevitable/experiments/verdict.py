@@ -142,6 +142,7 @@ def verdict(
         cmp["arms"] += r["arms"]
         cmp["differences"] += r["differences"]
     cmp["reps"] = b.reps
+    cmp.pop("seeds", None)  # the report states the runs per arm; seeds are in reproducibility
     o = outcome.final
     p_base = head.arm(base, favoured).estimates[o]
     alternatives = [s for s in strategies if s != base]
@@ -193,7 +194,8 @@ def verdict(
     # 8. the claims
     curve_points = {t: cv.for_theory(t) for t in (theories if theories != [None] else [None])}
     curve_dict = cv.to_dict()
-    curve_dict["reps"] = {"favoured": b.curve_reps, "others": b.curve_alt_reps}
+    for key in ("selection_seeds", "evaluation_seeds"):  # each point's n says how many
+        curve_dict.pop(key, None)
     claims = judge_claims(sc, probs=probs, favoured=favoured, compare=head, outcome=o,
                           agency=ix.agency_share, curve=curve_points.get(favoured, []),
                           ablations=lambda switch: _ablation(sc, switch, base, favoured, o,

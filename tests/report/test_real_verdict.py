@@ -1,0 +1,31 @@
+"""A verdict the experiments really computed (the toy, quick budget), rendered and opened."""
+
+from __future__ import annotations
+
+import pytest
+from test_report import (
+    assert_json_numbers_are_in_md,
+    assert_md_numbers_are_json_numbers,
+    open_in_chromium,
+)
+
+from inevitable.experiments.verdict import verdict
+from inevitable.report import write_report
+
+
+@pytest.fixture(scope="module")
+def real_report(tmp_path_factory):
+    v = verdict("toy", "quick", backend="serial", progress=False)
+    return write_report(v, tmp_path_factory.mktemp("toy-verdict"))
+
+
+def test_every_number_of_a_computed_verdict_is_the_same_in_md_and_json(real_report):
+    assert_json_numbers_are_in_md(real_report)
+    assert assert_md_numbers_are_json_numbers(real_report) > 10
+
+
+def test_the_computed_report_opens_in_chromium_with_every_figure_drawn(real_report):
+    errors, requests, drawn, _ = open_in_chromium(real_report, "verdict-toy.png")
+    assert not errors, f"console errors: {errors}"
+    assert not requests, f"the page asked the network for {requests}"
+    assert drawn and all(plot and caption for _, plot, caption in drawn), drawn
