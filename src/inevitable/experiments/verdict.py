@@ -84,7 +84,7 @@ def estimated_runs(b: Budget, n_strategies: int, n_theories: int, n_conditions: 
     return (b.reps * n_strategies + b.alt_reps * n_strategies * (n_theories - 1)
             + b.branches * curve_strategies * (b.curve_reps + b.curve_alt_reps * (n_theories - 1))
             + b.sobol * (n_conditions + 3) * b.sobol_reps + b.discover + 2 * b.fans
-            + 6 * b.assumption_reps + 4 * b.alt_reps + b.reps * 5 // 4)
+            + 6 * b.assumption_reps + 4 * b.alt_reps + b.reps * 9 // 4)
 
 
 def shipped_posterior(name: str):
@@ -207,7 +207,7 @@ def verdict(
     if final is not None:
         # the headline's late number at the headline's precision: the strategy the
         # curve chose at its last date, run from that date on fresh seeds
-        late = _late_chance(sc, favoured, base, final, o, b.reps * 5 // 4, seed + 1_000_000,
+        late = _late_chance(sc, favoured, base, final, o, b.reps * 9 // 4, seed + 1_000_000,
                             common)
     answer = _answer(sc, favoured, probs, base, best, p_base, p_best, first, final, o, late)
     elapsed = time.perf_counter() - started
