@@ -28,6 +28,7 @@ from inevitable.experiments.compare import compare, strategies_of, theories_of
 from inevitable.experiments.curve import curve
 from inevitable.experiments.discover import discover
 from inevitable.experiments.judge import judge_claims
+from inevitable.experiments.pool import kept_open
 from inevitable.experiments.runs import RunSpec
 from inevitable.experiments.sensitivity import sensitivity
 from inevitable.experiments.stats import share
@@ -120,9 +121,17 @@ def verdict(
     strategies = strategies_of(sc)
     theories = theories_of(sc)
     base = "historical" if "historical" in strategies else strategies[0]
-    common = {"backend": backend, "workers": workers, "scheduler": scheduler, "store": store,
-              "progress": progress}
+    # one pool of workers for every sweep of the study (starting processes or a
+    # cluster per sweep would cost more than many of the sweeps)
+    with kept_open(backend, workers, scheduler) as be:
+        common = {"backend": be, "workers": None, "scheduler": None, "store": store,
+                  "progress": progress}
+        return _study(sc, b, seed, posterior, outcome, strategies, theories, base, common,
+                      started, command)
 
+
+def _study(sc, b: Budget, seed: int, posterior, outcome, strategies, theories, base, common,
+           started: float, command: str | None) -> dict[str, Any]:
     # 1. the theories' posterior
     post, method = _posterior(sc, posterior, b, seed, theories, common)
     probs = post.theory_probabilities if post is not None else {}
