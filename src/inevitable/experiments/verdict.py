@@ -58,7 +58,7 @@ BUDGETS = {
     "thorough": Budget("thorough", 2000, 500, 400, 100, 12, 128, 4, 2048, 200, 400, 400, 5),
 }
 FAN_SERIES = ("sympathy", "public_support", "cadre", "fear", "strikes")
-RUN_SECONDS = 0.07  # one flagship replication on one core (benchmarks/bench_soviet.py)
+RUN_SECONDS = 0.055  # one flagship replication on one core, overheads included (measured)
 
 
 def budget_of(spec: str | int) -> Budget:
