@@ -360,6 +360,7 @@ def _answer(sc, favoured, probs, base, best, p_base, p_best, first, final, o,
             late=None) -> dict:
     who = f"Under theory {favoured} (posterior {probs.get(favoured, 0):.0%})" if favoured \
         else "In this scenario"
+    th = f", theory {favoured}" if favoured else ""
     s1 = (f"{who}, '{o}' came in {_pct(p_base)} of runs with the {base} strategy and in "
           f"{_pct(p_best)} with the best alternative, {best}, followed from the start.")
     if first is not None and final is not None and late is not None:
@@ -373,7 +374,14 @@ def _answer(sc, favoured, probs, base, best, p_base, p_best, first, final, o,
     headline = ("Not inevitable at the start; " if avoidable
                 else "Hard to avoid from the start; ") + (
         "all but certain by the end." if late_lost else "still open at the last date studied.")
-    return {"headline": headline, "sentences": [s1, s2]}
+    numbers = [
+        {"label": f"chance of {o} with the {base} strategy{th}", **p_base.to_dict()},
+        {"label": f"chance of {o} with {best} from the start{th}", **p_best.to_dict()},
+    ]
+    if late is not None and final is not None:
+        numbers.append({"label": f"chance to avoid {o} with {final.best} adopted at "
+                                 f"{final.branch}{th}", **late.to_dict()})
+    return {"headline": headline, "sentences": [s1, s2], "numbers": numbers}
 
 
 def _identification(sc, post, agency) -> list[str]:
