@@ -18,7 +18,6 @@ from inevitable.engine.registry import register
 from inevitable.mechanisms.soviet import common as k
 from inevitable.mechanisms.soviet.kernels import OFFICIAL, OLD_MEMBER, OUTSIDE, WORKER
 
-HIST = "history-figures (see the scenario's references)"
 
 
 @register

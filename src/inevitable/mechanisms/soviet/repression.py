@@ -50,7 +50,7 @@ class Repression(Mechanism):
         "cadre_hunt": Param(1.0, "float", low=0.0, high=5.0, prior=Uniform(low=0.1, high=2.0),
                             doc="visibility of Opposition cadre once its leaders are expelled",
                             assumption=True, source="mass arrests and exile from Nov 1927 "
-                                                    "(history-figures); rate unknown"),
+                                                    "(research notes); rate unknown"),
         "jail_months": Param(12, "int", unit="months", low=1, high=200,
                              prior=Uniform(low=3, high=36),
                              doc="longest term (terms are uniform from 1 month)",
