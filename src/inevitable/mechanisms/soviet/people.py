@@ -19,7 +19,6 @@ from inevitable.mechanisms.soviet import common as k
 from inevitable.mechanisms.soviet.kernels import OFFICIAL, OLD_MEMBER, OUTSIDE, WORKER
 
 
-
 @register
 class People(Mechanism):
     name = "people"
