@@ -110,3 +110,13 @@ def test_unreadable_scenario_file(cli, tmp_path):
     f.write_bytes(b"\xff\xfe\x00")
     code, _, err = cli("run", str(f))
     assert code == 2 and "cannot read" in err
+
+
+def test_the_package_offers_the_experiments_by_name():
+    import inevitable as inv
+
+    c = inv.compare("toy", reps=10, backend="serial", progress=False)
+    assert c.arm("yield", "A").estimates["defeat"].n == 10
+    assert inv.months("1923-11", "1924-02") == ["1923-11", "1923-12", "1924-01", "1924-02"]
+    with pytest.raises(AttributeError):
+        inv.nonexistent  # noqa: B018
