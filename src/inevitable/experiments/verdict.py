@@ -263,7 +263,9 @@ def _posterior(sc, posterior, b: Budget, seed: int, theories, common):
         return posterior, f"saved ABC-SMC calibration ({posterior.command or 'calibrate'})"
     shipped = shipped_posterior(sc.name)
     if shipped is not None:
-        return shipped, f"ABC-SMC calibration shipped with the scenario: {shipped.command}"
+        stale = "" if shipped.scenario_hash == sc.hash else (
+            f" (made on another version of the scenario, hash {shipped.scenario_hash})")
+        return shipped, f"ABC-SMC calibration shipped with the scenario{stale}: {shipped.command}"
     if not sc.spec.targets or theories == [None]:
         return None, "no calibration targets: theories weighed equally"
     params = [p for p in sc.spec.conditions if p in sc.priors][:3] or None
