@@ -159,14 +159,11 @@ def compare_cmd(
 
     sc = scenario(scenario_ref)
     params = sc.check_overrides(parse_sets(set_))
-    if out_file is not None and out_file.suffix.lower() != ".json":
-        raise InputError("the comparison is written as .json", f"--out {out_file}")
-    if out_file is not None:
-        check_target(out_file)
+    _json_out(out_file)
     cmp = compare(sc, _names(strategies), theories, reps, seed, outcomes=_names(outcomes),
                   reference=reference, params=params, backend=backend, workers=workers,
                   scheduler=scheduler, store=results, posterior=_load_posterior(posterior, sc),
-                  progress=True if err.is_terminal else "lines")
+                  progress=_progress())
     out.print(cmp.table())
     out.print(f"{cmp.computed} runs computed, {cmp.reused} reused from {results}",
               highlight=False)
@@ -202,10 +199,7 @@ def curve_cmd(
 
     sc = scenario(scenario_ref)
     params = sc.check_overrides(parse_sets(set_))
-    if out_file is not None:
-        if out_file.suffix.lower() != ".json":
-            raise InputError("the curve is written as .json", f"--out {out_file}")
-        check_target(out_file)
+    _json_out(out_file)
     points = _names(branches)
     if points is None and (start or end):
         tl = sc.timeline
@@ -223,11 +217,16 @@ def curve_cmd(
     c = curve(sc, points, _names(strategies), theories, reps, seed, outcome=outcome, base=base,
               params=params, backend=backend, workers=workers, scheduler=scheduler,
               store=results, posterior=_load_posterior(posterior, sc),
-              progress=True if err.is_terminal else "lines")
+              progress=_progress())
     out.print(c.table())
     out.print(f"{c.computed} runs computed, {c.reused} reused from {results}", highlight=False)
     if out_file is not None:
         _write_json(out_file, c.to_dict())
+
+
+def _progress() -> bool | str:
+    """A live bar in a terminal; one line per stored batch in logs and batch jobs."""
+    return True if err.is_terminal else "lines"
 
 
 def _json_out(out_file: Path | None) -> None:
@@ -269,7 +268,7 @@ def sensitivity_cmd(
                     posterior=_load_posterior(posterior, sc),
                     theory=theory, method=method, samples=samples, replicates=replicates,
                     seed=seed, backend=backend, workers=workers, scheduler=scheduler,
-                    store=results, progress=True if err.is_terminal else "lines")
+                    store=results, progress=_progress())
     out.print(s.table())
     if out_file is not None:
         _write_json(out_file, s.to_dict())
@@ -302,7 +301,7 @@ def discover_cmd(
                  posterior=_load_posterior(posterior, sc),
                  outcome=outcome, samples=samples, seed=seed, threshold=threshold,
                  backend=backend, workers=workers, scheduler=scheduler, store=results,
-                 progress=True if err.is_terminal else "lines")
+                 progress=_progress())
     out.print(d.words, highlight=False)
     if out_file is not None:
         _write_json(out_file, d.to_dict())
@@ -337,7 +336,7 @@ def calibrate_cmd(
     post = calibrate(sc, _names(params), theories, particles=particles, generations=generations,
                      seed=seed, until=until, replicates=replicates, backend=backend,
                      workers=workers, scheduler=scheduler, store=results, fixed=fixed,
-                     progress=True if err.is_terminal else "lines", command=command)
+                     progress=_progress(), command=command)
     out.print(post.table())
     post.save(out_file, command=command)
     err.print(f"wrote {out_file}", highlight=False)
@@ -368,7 +367,7 @@ def validate_cmd(
                  particles=particles, generations=generations, reps=reps, seed=seed,
                  scale_factor=scale_factor,
                  backend=backend, workers=workers, scheduler=scheduler, store=results,
-                 progress=True if err.is_terminal else "lines")
+                 progress=_progress())
     out.print(v.table())
     if out_file is not None:
         _write_json(out_file, v.to_dict())
@@ -415,7 +414,7 @@ def verdict_cmd(
     command = "inevitable " + " ".join(sys.argv[1:])
     v = verdict(sc, b.name if b.name != "custom" else b.reps, seed=seed, posterior=post,
                 backend=backend, workers=workers, scheduler=scheduler, store=results,
-                progress=True if err.is_terminal else "lines", command=command)
+                progress=_progress(), command=command)
     paths = write_report(v, out_dir)
     out.print(f"[bold]{v['answer']['headline']}[/bold]")
     for sentence in v["answer"]["sentences"]:
