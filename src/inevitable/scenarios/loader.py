@@ -32,7 +32,6 @@ from inevitable.scenarios.schema import ScenarioSpec
 from inevitable.scenarios.yamlsource import YamlSource
 
 BUILTIN_PACKAGE = "inevitable.scenarios.builtin"
-_HASHES: dict[int, tuple] = {}  # id(spec) -> (spec, digest); specs are never mutated
 
 
 @dataclass(frozen=True)
@@ -48,6 +47,7 @@ class Scenario:
     priors: dict[str, Any] = field(repr=False)
     timeline: Timeline = field(repr=False)
     events: tuple[dict[str, Any], ...] = field(repr=False)
+    digest: str = field(repr=False, default="")
 
     @property
     def name(self) -> str:
@@ -60,12 +60,7 @@ class Scenario:
     @property
     def hash(self) -> str:
         """A digest of the scenario's content (not its path): part of every run's key."""
-        cached = _HASHES.get(id(self.spec))
-        if cached is None or cached[0] is not self.spec:
-            canon = json.dumps(self.spec.model_dump(mode="json"), sort_keys=True)
-            cached = _HASHES[id(self.spec)] = (self.spec,
-                                               hashlib.sha256(canon.encode()).hexdigest()[:16])
-        return cached[1]
+        return self.digest
 
     def check_overrides(self, overrides: Mapping[str, Any], where: str = "--set") -> dict:
         """Overrides checked against the declarations; errors name the parameter."""
@@ -254,7 +249,14 @@ def _check(spec: ScenarioSpec, src: YamlSource, text: str) -> Scenario:
     return Scenario(
         spec=spec, source=src.name, text=text, mechanisms=tuple(classes), decls=decls,
         values=values, priors=priors, timeline=timeline, events=tuple(events),
+        digest=_digest(spec),
     )
+
+
+def _digest(spec: ScenarioSpec) -> str:
+    """Computed once, at load: every run's key includes it."""
+    canon = json.dumps(spec.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(canon.encode()).hexdigest()[:16]
 
 
 def _timeline(spec: ScenarioSpec, src: YamlSource) -> Timeline:
