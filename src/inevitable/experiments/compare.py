@@ -18,7 +18,7 @@ import numpy as np
 from inevitable.errors import InputError
 from inevitable.experiments.predictive import draws
 from inevitable.experiments.runs import RunSpec
-from inevitable.experiments.stats import Estimate, estimate, paired_difference
+from inevitable.experiments.stats import Estimate, estimate, fan, paired_difference
 from inevitable.experiments.sweep import as_scenario, sweep
 from inevitable.scenarios.loader import Scenario
 
@@ -79,6 +79,7 @@ class Arm:
     strategy: str
     values: dict[str, np.ndarray]
     estimates: dict[str, Estimate]
+    fans: dict[str, dict] = field(default_factory=dict)  # series -> percentile bands
 
 
 @dataclass
@@ -121,7 +122,8 @@ class Comparison:
             "scenario": self.scenario, "seeds": [self.seeds[0], self.seeds[-1]],
             "reps": len(self.seeds), "reference": self.reference, "outcomes": self.outcomes,
             "arms": [{"theory": a.theory, "strategy": a.strategy,
-                      **{o: a.estimates[o].to_dict() for o in self.outcomes}}
+                      **{o: a.estimates[o].to_dict() for o in self.outcomes},
+                      **({"fans": a.fans} if a.fans else {})}
                      for a in self.arms],
             "differences": [{"theory": d.theory, "strategy": d.strategy,
                              "reference": d.reference, "outcome": d.outcome,
@@ -183,14 +185,22 @@ def compare(
     workers: int | None = None,
     scheduler: str | None = None,
     store=None,
-    progress: bool = True,
+    progress=True,
     posterior=None,
+    branch: str | int | None = None,
+    base: str | None = None,
+    fans: list[str] | None = None,
 ) -> Comparison:
     """Run every (theory, strategy) arm on seeds ``seed .. seed + reps - 1``.
 
     With a ``posterior`` (from :func:`calibrate`), each seed runs with its own
     parameter set drawn from it for that theory: posterior-predictive chances
     instead of chances at the scenario's values.
+
+    With a ``branch`` date, every seed's history runs under the ``base``
+    strategy (default: historical) up to it, is snapshotted, and each
+    strategy takes over from there. ``fans`` names series to summarise per
+    arm as percentile bands (:func:`~inevitable.experiments.stats.fan`).
     """
     sc = as_scenario(scenario)
     if reps < 2:
@@ -201,18 +211,25 @@ def compare(
     if reference not in strategies:
         raise InputError(f"reference '{reference}' is not among the strategies compared",
                          "--reference")
-    base = sc.check_overrides(params or {})
+    fixed = sc.check_overrides(params or {})
     seeds = list(range(seed, seed + reps))
     arms = list(product(theories, strategies))
     drawn = {t: (draws(posterior, t, reps, seed) if posterior is not None else [{}] * reps)
              for t in theories}
-    specs = [RunSpec(params={**base, **drawn[t][k], **({"theory": t} if t else {}),
-                             "strategy": s}, seed=i)
-             for t, s in arms for k, i in enumerate(seeds)]
-    db_experiment = None
+    step = _branch_step(sc, branch)
+    if step is None:
+        specs = [RunSpec(params={**fixed, **drawn[t][k], **({"theory": t} if t else {}),
+                                 "strategy": s}, seed=i)
+                 for t, s in arms for k, i in enumerate(seeds)]
+    else:
+        trunk = base or ("historical" if "historical" in strategies_of(sc) else strategies[0])
+        pick_strategies(sc, [trunk])
+        specs = [RunSpec(params={**fixed, **drawn[t][k], **({"theory": t} if t else {}),
+                                 "strategy": trunk}, seed=i, branch=step,
+                         branch_params={"strategy": s})
+                 for t, s in arms for k, i in enumerate(seeds)]
     result = sweep(sc, specs, backend=backend, workers=workers, scheduler=scheduler,
-                   store=store, progress=progress, label="compare",
-                   experiment=db_experiment)
+                   store=store, progress=progress, label="compare", series=bool(fans))
     outcomes = outcomes or numeric_outcomes(sc, result.finals[0])
     for o in outcomes:
         if o not in result.finals[0]:
@@ -222,7 +239,16 @@ def compare(
     for j, (t, s) in enumerate(arms):
         rows = result.finals[j * reps:(j + 1) * reps]
         values = {o: np.array([r[o] for r in rows], dtype=float) for o in outcomes}
-        built.append(Arm(t, s, values, {o: estimate(v) for o, v in values.items()}))
+        arm = Arm(t, s, values, {o: estimate(v) for o, v in values.items()})
+        if fans:
+            keys = [sp.key(sc.hash) for sp in specs[j * reps:(j + 1) * reps]]
+            for name in fans:
+                if name not in result.series[keys[0]]:
+                    raise InputError(f"no series '{name}' (available: "
+                                     f"{', '.join(result.series[keys[0]])})", "fans")
+                arm.fans[name] = fan([result.series[k][name] for k in keys],
+                                     sc.timeline.labels())
+        built.append(arm)
     diffs = []
     for arm in built:
         if arm.strategy == reference:
@@ -234,5 +260,17 @@ def compare(
     return Comparison(scenario=sc.name, seeds=seeds, outcomes=outcomes, reference=reference,
                       arms=built, differences=diffs, computed=result.computed,
                       reused=result.reused,
-                      meta={"scenario_hash": sc.hash, "params": base,
+                      meta={"scenario_hash": sc.hash, "params": fixed,
+                            **({"branch": sc.timeline.label(step)} if step is not None else {}),
                             "posterior_predictive": posterior is not None})
+
+
+def _branch_step(sc: Scenario, branch: str | int | None) -> int | None:
+    """The step a branch date falls on, checked to lie inside the run."""
+    if branch is None:
+        return None
+    step = sc.timeline.step_of(branch, "--branch")
+    if not 0 < step < sc.timeline.steps:
+        raise InputError(f"'{branch}' lies outside {sc.timeline.label(1)}.."
+                         f"{sc.timeline.label(sc.timeline.steps - 1)}", "--branch")
+    return step

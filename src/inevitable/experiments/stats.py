@@ -71,3 +71,12 @@ def paired_difference(a: np.ndarray, b: np.ndarray) -> tuple[Estimate, float]:
     unpaired = (stats.t.ppf(0.975, max(2 * n - 2, 1))
                 * math.sqrt(a.var(ddof=1) / n + b.var(ddof=1) / n)) if n > 1 else math.inf
     return diff, unpaired
+
+
+FAN_LEVELS = (5, 25, 50, 75, 95)
+
+
+def fan(runs: np.ndarray, labels: list[str]) -> dict[str, list]:
+    """Percentiles across runs (rows) of one series, step by step: a fan chart's bands."""
+    q = np.percentile(np.asarray(runs, dtype=float), FAN_LEVELS, axis=0)
+    return {"labels": labels, **{f"q{p:02d}": q[j].tolist() for j, p in enumerate(FAN_LEVELS)}}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,14 +51,16 @@ def sweep(
     experiment: str | None = None,
     series: bool = False,
     batch_size: int | None = None,
-    progress: bool | str = True,
+    progress: bool | str | Callable[[str, int, int], None] = True,
     label: str = "runs",
     probes: Sequence[tuple[str, int]] | None = None,
 ) -> SweepResult:
     """Run ``specs`` (those not already in ``store``) and return their final values.
 
     ``progress``: True for a progress bar, "lines" for one line on stderr per
-    stored batch (for logs and batch jobs), False for silence.
+    stored batch (for logs and batch jobs), False for silence, or a function
+    called as ``progress(label, runs done, runs in all)`` after each batch
+    (reused runs count as done; the web server's jobs report through it).
     ``probes``: (series, step) pairs whose values each run sends back (as
     ``SweepResult.probes``) instead of whole series. With a store, probed runs
     are stored with their series, so that a later sweep can read the probes
@@ -93,6 +95,9 @@ def sweep(
                     series_out[k] = stored
             todo = [s for s, k in zip(specs, keys, strict=True) if k not in got]
         computed = 0
+        report = progress if callable(progress) else None
+        if report is not None:
+            report(label, len(specs) - len(todo), len(specs))
         if todo:
             be = make_backend(backend, workers, scheduler)
             size = batch_size or max(1, min(32, len(todo) // (4 * getattr(be, "workers", 1)
@@ -108,6 +113,8 @@ def sweep(
                         _take(records, got, series_out, db, sc, experiment, probe_out)
                         computed += len(records)
                         bar.update(task, advance=len(records))
+                        if report is not None:
+                            report(label, len(specs) - len(todo) + computed, len(specs))
                         if progress == "lines" and (computed == len(todo)
                                                     or time.monotonic() - last > 2.0):
                             last = time.monotonic()
@@ -117,8 +124,7 @@ def sweep(
             finally:
                 be.close()
         if db is not None and experiment is not None and have:
-            db.con.executemany("INSERT INTO experiment_runs VALUES (?, ?) ON CONFLICT DO NOTHING",
-                               [(experiment, k) for k in have])
+            db.link(experiment, have)
         return SweepResult(specs=specs, finals=[got[k] for k in keys],
                            series=series_out if series else {},
                            computed=computed, reused=len(specs) - computed,

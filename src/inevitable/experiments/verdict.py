@@ -31,7 +31,7 @@ from inevitable.experiments.judge import judge_claims
 from inevitable.experiments.pool import kept_open
 from inevitable.experiments.runs import RunSpec
 from inevitable.experiments.sensitivity import sensitivity
-from inevitable.experiments.stats import share
+from inevitable.experiments.stats import fan, share
 from inevitable.experiments.sweep import as_scenario, sweep
 
 
@@ -296,11 +296,7 @@ def _fans(sc, theory, strategies, n, seed, common) -> dict:
         for name in FAN_SERIES:
             if name not in res.series[keys[0]]:
                 continue
-            m = np.array([res.series[k][name] for k in keys], dtype=float)
-            q = np.percentile(m, [5, 25, 50, 75, 95], axis=0)
-            out[s][name] = {"labels": labels,
-                            **{f"q{p:02d}": q[j].tolist() for j, p in
-                               enumerate((5, 25, 50, 75, 95))}}
+            out[s][name] = fan([res.series[k][name] for k in keys], labels)
     return out
 
 

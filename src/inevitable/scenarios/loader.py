@@ -48,6 +48,8 @@ class Scenario:
     timeline: Timeline = field(repr=False)
     events: tuple[dict[str, Any], ...] = field(repr=False)
     digest: str = field(repr=False, default="")
+    # what mechanisms read from the scenario besides parameters (strategies, game)
+    sim_data: dict[str, Any] = field(repr=False, default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -83,7 +85,7 @@ class Scenario:
             raise InputError("steps must be at least 1", "--steps")
         return Sim(
             self.mechanisms, timeline=timeline, seed=seed, params=values, events=self.events,
-            data={"strategies": self.spec.model_dump(mode="json")["strategies"]},
+            data=self.sim_data,
             meta={"scenario": self.name, "scenario_hash": self.hash, "code_version": __version__},
         )
 
@@ -241,6 +243,13 @@ def _check(spec: ScenarioSpec, src: YamlSource, text: str) -> Scenario:
         t = claim.test
         if t is not None and t.switch is not None and t.switch not in decls:
             raise src.error(("claims", i, "test", "switch"), f"no switch named '{t.switch}'")
+    if spec.play is not None:
+        if "path" not in decls:
+            raise src.error(("play",), "a game needs the 'strategy' mechanism (it plays "
+                            "the moves)")
+        if spec.play.outcome not in spec.outcomes:
+            raise src.error(("play", "outcome"), f"no outcome named '{spec.play.outcome}' "
+                            f"(outcomes: {', '.join(spec.outcomes) or 'none'})")
     for name, outcome in spec.outcomes.items():
         if outcome.final not in finals:
             raise src.error(("outcomes", name, "final"), f"no final value named "
@@ -250,6 +259,8 @@ def _check(spec: ScenarioSpec, src: YamlSource, text: str) -> Scenario:
         spec=spec, source=src.name, text=text, mechanisms=tuple(classes), decls=decls,
         values=values, priors=priors, timeline=timeline, events=tuple(events),
         digest=_digest(spec),
+        sim_data={k: v for k, v in spec.model_dump(mode="json").items()
+                  if k in ("strategies", "play")},
     )
 
 

@@ -185,6 +185,48 @@ class OutputsSpec(_Strict):
     final: list[str] | None = None
 
 
+class MoveSpec(_Strict):
+    """A move the player may make at a juncture of the game: action levels.
+
+    ``do`` maps the strategy's actions to levels in [0, 1], as a rule's
+    ``do`` does; actions it leaves out are 0 while the move holds.
+    """
+
+    label: str
+    doc: str
+    do: dict[str, float] = Field(min_length=1)
+    source: str | None = None
+
+
+class JunctureSpec(_Strict):
+    """A month at which the player chooses the Opposition's next move.
+
+    The move holds until the next juncture (the last one's, to the end of
+    the run). ``moves`` limits the choice (default: every move); the move
+    ``historical`` (what the Opposition did: the base strategy's own rules)
+    is always offered.
+    """
+
+    month: str
+    title: str
+    situation: str
+    source: str
+    moves: list[str] | None = None
+
+
+class PlaySpec(_Strict):
+    """The game "play the Opposition": its junctures, its moves, its odds.
+
+    ``outcome`` names the scenario outcome whose odds the game shows;
+    ``reps`` is the default ensemble size per move.
+    """
+
+    outcome: str
+    reps: int = Field(default=40, ge=4, le=1000)
+    junctures: list[JunctureSpec] = Field(min_length=1)
+    moves: dict[str, MoveSpec] = Field(min_length=1)
+
+
 class ScenarioSpec(_Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
@@ -206,3 +248,5 @@ class ScenarioSpec(_Strict):
     # verdict weighs against the strategy's (structure versus agency)
     conditions: list[str] = Field(default_factory=list)
     claims: list[ClaimSpec] = Field(default_factory=list)
+    # the game: junctures at which a player chooses the strategy's moves
+    play: PlaySpec | None = None

@@ -8,12 +8,17 @@ any point and started again therefore completes with exactly the results of
 an uninterrupted one, nothing run twice and nothing stored twice.
 
 Only the process that drives a sweep writes; workers compute and return.
+Within that process several threads may share one store (the web server
+runs jobs side by side): every method holds the store's lock, because a
+DuckDB connection must not be used by two threads at once.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,11 +63,23 @@ CREATE TABLE IF NOT EXISTS experiment_runs (
 """
 
 
+def _serialised(method):
+    """Run a store method under the store's lock (one thread at a time)."""
+
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
 class RunStore:
     """Open (or create) the store in ``directory``."""
 
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
+        self._lock = threading.RLock()
         if self.directory.exists() and not self.directory.is_dir():
             raise InputError("is a file, not a results directory", str(directory))
         try:
@@ -72,6 +89,7 @@ class RunStore:
             raise InputError(f"cannot open the results store: {exc}", str(directory)) from None
         self.con.execute(_SCHEMA)
 
+    @_serialised
     def close(self) -> None:
         self.con.close()
 
@@ -82,6 +100,7 @@ class RunStore:
         self.close()
 
     # -- reading -----------------------------------------------------------
+    @_serialised
     def existing(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Final values of the runs among ``keys`` that are already stored."""
         keys = list(keys)
@@ -93,9 +112,11 @@ class RunStore:
             "SELECT r.key, r.final FROM runs r JOIN wanted w USING (key)").fetchall()
         return {k: json.loads(f) for k, f in rows}
 
+    @_serialised
     def count(self) -> int:
         return self.con.execute("SELECT count(*) FROM runs").fetchone()[0]
 
+    @_serialised
     def table(self) -> pa.Table:
         """All runs, one row each (final values as JSON text)."""
         rel = self.con.sql(
@@ -104,11 +125,13 @@ class RunStore:
         fetch = getattr(rel, "to_arrow_table", None) or rel.arrow
         return fetch()
 
+    @_serialised
     def summary(self) -> list[tuple]:
         return self.con.execute(
             "SELECT scenario, theory, strategy, count(*) AS runs FROM runs "
             "GROUP BY ALL ORDER BY ALL").fetchall()
 
+    @_serialised
     def series(self, key: str) -> dict[str, np.ndarray]:
         row = self.con.execute("SELECT series_file FROM runs WHERE key = ?", [key]).fetchone()
         if row is None or row[0] is None:
@@ -121,6 +144,7 @@ class RunStore:
         return {k: np.asarray(v) for k, v in out.items()}
 
     # -- writing -----------------------------------------------------------
+    @_serialised
     def add(self, scenario, records: list, experiment: str | None = None) -> None:
         """Store a finished batch of runs in one transaction."""
         if not records:
@@ -150,6 +174,13 @@ class RunStore:
             self.con.execute("ROLLBACK")
             raise
 
+    @_serialised
+    def link(self, experiment: str, keys: Iterable[str]) -> None:
+        """Record that ``experiment`` used these (already stored) runs."""
+        self.con.executemany("INSERT INTO experiment_runs VALUES (?, ?) ON CONFLICT DO NOTHING",
+                             [(experiment, k) for k in keys])
+
+    @_serialised
     def add_experiment(self, kind: str, scenario, request: dict[str, Any]) -> str:
         body = json.dumps({"kind": kind, "scenario": scenario.hash, "request": request},
                           sort_keys=True, default=str)
@@ -180,6 +211,7 @@ class RunStore:
         tmp.replace(path)
         return name
 
+    @_serialised
     def export(self, path: str | Path) -> Path:
         """Write the runs table to ``.csv``, ``.parquet`` or ``.json``."""
         path = Path(path)

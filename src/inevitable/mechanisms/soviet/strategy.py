@@ -3,7 +3,10 @@
 Strategies are data in the scenario file (``strategies:``), written in the
 rule language of :mod:`inevitable.scenarios.rules`. A strategy is either a
 list of rules, or a switch: one strategy before a month, another from it on.
-The chosen levels are always recorded; under theory N (the null, structure-
+A game path (the parameter ``path``: one move per juncture of the
+scenario's ``play`` section) overrides the strategy from each juncture to
+the next with the move chosen there; the move ``historical`` leaves the
+strategy in charge. The chosen levels are always recorded; under theory N (the null, structure-
 only model) every mechanism sees them as zero, so the Opposition's actions
 feed back on nothing and all strategies give the same history.
 """
@@ -78,6 +81,65 @@ def _inherited(name: str, strategies: dict, seen: tuple) -> list:
     return _inherited(base, strategies, (*seen, name)) + list(strategies[base]["rules"])
 
 
+HISTORICAL_MOVE = "historical"  # the game's move "as it happened": the strategy decides
+
+
+def compile_play(play: dict | None, timeline_start: str | None) -> tuple[list[int], dict]:
+    """The game's juncture months (month indices, increasing) and its moves' levels.
+
+    Raises :class:`InputError` naming the juncture or move that is wrong.
+    """
+    if not play:
+        return [], {}
+    moves: dict[str, dict[str, float]] = {}
+    for name, move in play["moves"].items():
+        if name == HISTORICAL_MOVE:
+            raise InputError(f"'{HISTORICAL_MOVE}' is the built-in move (what the strategy "
+                             "does); give this move another name", f"play: moves: {name}")
+        try:
+            (rule,) = compile_rules([{"do": move["do"]}], set(k.OBSERVABLES), set(k.ACTIONS))
+        except InputError as exc:
+            raise InputError(str(exc).removeprefix("rule 0: "),
+                             f"play: moves: {name}: do") from None
+        moves[name] = rule.do
+    months: list[int] = []
+    start = month_index(*parse_month(timeline_start)) if timeline_start else None
+    for i, j in enumerate(play["junctures"]):
+        where = f"play: junctures: {i}"
+        m = month_index(*parse_month(j["month"], f"{where}: month"))
+        if months and m <= months[-1]:
+            raise InputError("junctures must come in order, one per month", f"{where}: month")
+        if start is not None and m < start:
+            raise InputError("before the scenario starts", f"{where}: month")
+        for name in j.get("moves") or []:
+            if name != HISTORICAL_MOVE and name not in moves:
+                raise InputError(f"unknown move '{name}' (moves: {', '.join(moves)})",
+                                 f"{where}: moves")
+        months.append(m)
+    return months, moves
+
+
+def parse_path(path: str, play: dict | None) -> list[str]:
+    """A game path, ``"historical,back-the-strikes,..."``, checked against the game."""
+    if not path:
+        return []
+    if not play:
+        raise InputError("this scenario has no game (no 'play' section) to follow a path in",
+                         "parameter 'path'")
+    moves = path.split(",")
+    junctures = play["junctures"]
+    if len(moves) > len(junctures):
+        raise InputError(f"{len(moves)} moves for {len(junctures)} junctures",
+                         "parameter 'path'")
+    for i, name in enumerate(moves):
+        offered = junctures[i].get("moves") or list(play["moves"])
+        if name != HISTORICAL_MOVE and name not in offered:
+            raise InputError(f"move {i + 1} ('{name}') is not offered at "
+                             f"{junctures[i]['month']} (offered: "
+                             f"{', '.join([HISTORICAL_MOVE, *offered])})", "parameter 'path'")
+    return moves
+
+
 @register
 class Strategy(Mechanism):
     name = "strategy"
@@ -89,6 +151,10 @@ class Strategy(Mechanism):
         "switch_date": Param("1924-01", "month",
                              doc="the month a switch strategy changes course",
                              source="experiment setting"),
+        "path": Param("", "str",
+                      doc="the game's moves, one per juncture of the scenario's 'play' "
+                          "section, comma-separated; empty: the strategy alone",
+                      source="experiment setting (the game 'play the Opposition')"),
         "theory": THEORY,
     }
     series = {f"act_{a}": Output(f"level of the action '{a}' chosen this month")
@@ -102,6 +168,12 @@ class Strategy(Mechanism):
                 _compile(name, strategies)
             except InputError as exc:
                 raise src.error(("strategies", name), str(exc)) from None
+        play = spec.model_dump(mode="json").get("play")
+        try:
+            compile_play(play, spec.time.start)
+            parse_path(values.get("path", ""), play)
+        except InputError as exc:
+            raise src.error(("play",), str(exc)) from None
         if values.get("strategy") not in strategies:
             raise src.error(("parameters", "strategy"),
                             f"unknown strategy '{values.get('strategy')}' "
@@ -113,14 +185,32 @@ class Strategy(Mechanism):
             self.policy = _compile(self.p.strategy, strategies)
         except InputError as exc:
             raise InputError(str(exc), "parameter 'strategy'") from None
+        play = sim.data.get("play")
+        self.juncture_months, self.moves = compile_play(play, sim.timeline.start)
+        self.path = parse_path(self.p.path, play)
         self.chosen = self.alloc("chosen", len(k.ACTIONS), np.float64)
         self.levels = self.alloc("levels", len(k.ACTIONS), np.float64)
 
     def step(self, sim) -> None:
-        chosen = self.policy(k.observe(sim), self.p.switch_date)
+        obs = k.observe(sim)
+        chosen = self.policy(obs, self.p.switch_date)
+        move = self._move(obs["month"])
+        if move is not None:
+            chosen = {a: move.get(a, 0.0) for a in k.ACTIONS}
         self.chosen[:] = [chosen[a] for a in k.ACTIONS]
         agency = 0.0 if self.p.theory == "N" else 1.0
         self.levels[:] = self.chosen * agency
+
+    def _move(self, month: float) -> dict[str, float] | None:
+        """The game move in force this month, or None where the strategy decides."""
+        current = None
+        for i, m in enumerate(self.juncture_months):
+            if m <= month:
+                current = i
+        if current is None or current >= len(self.path):
+            return None
+        name = self.path[current]
+        return None if name == HISTORICAL_MOVE else self.moves[name]
 
     def record(self, sim):
         return {f"act_{a}": float(self.chosen[i]) for i, a in enumerate(k.ACTIONS)}
