@@ -10,6 +10,7 @@ import multiprocessing as mp
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 
@@ -30,6 +31,16 @@ class ProcessBackend:
             return self._pool
 
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+        try:
+            yield from self._map(fn, tasks)
+        except BrokenProcessPool:
+            # a worker died (killed, out of memory): this sweep fails, the next one
+            # gets a fresh pool instead of the broken one
+            with self._lock:
+                self._pool = None
+            raise
+
+    def _map(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         pool = self._executor()
         pending = set()
         tasks = iter(tasks)

@@ -76,6 +76,29 @@ class Scenario:
                 raise InputError(str(exc), f"{where} {name}") from None
         return out
 
+    def with_strategies(self, extra: Mapping[str, Any], where: str = "strategies") -> Scenario:
+        """This scenario with more strategies (a user's own, written in the explorer).
+
+        The copy is a scenario in its own right, with its own text and hash, so
+        workers receive it as text and its runs never mix with the original's
+        in the store. A bad strategy is an :class:`InputError` at ``where``.
+        """
+        import yaml
+
+        clash = sorted(set(extra) & set(self.spec.strategies))
+        if clash:
+            raise InputError(f"a strategy named '{clash[0]}' exists already", where)
+        data = yaml.safe_load(self.text)
+        data["strategies"] = {**(data.get("strategies") or {}), **extra}
+        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+        try:
+            return parse(text, f"{self.source}+{'+'.join(extra)}")
+        except InputError as exc:
+            message = exc.message
+            for name in extra:  # the copy's own line numbers would mean nothing to a user
+                message = message.removeprefix(f"strategies.{name}: ")
+            raise InputError(message, where) from None
+
     def sim(
         self, seed: int = 0, params: Mapping[str, Any] | None = None, steps: int | None = None
     ) -> Sim:
