@@ -71,8 +71,12 @@ def cli(capsys, monkeypatch):
     """Run the CLI in-process: returns (exit status, stdout, stderr)."""
     from inevitable.cli import main
 
-    def run(*args: str):
+    def run(*args: str, stdin: str | None = None):
         monkeypatch.setattr(sys, "argv", ["inevitable", *args])
+        if stdin is not None:
+            import io
+
+            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
         try:
             main()
             code = 0

@@ -468,6 +468,71 @@ def runs_cmd(
         out.print(table)
 
 
+@app.command("play")
+def play_cmd(
+    scenario_ref: Annotated[str, typer.Argument(metavar="SCENARIO",
+                                                help="a scenario with a game")] = "soviet-1923",
+    theory: Annotated[str, typer.Option(help="the theory the game runs under")] = "C",
+    seed: Annotated[int | None, typer.Option(help="the game's seed (default: random)")] = None,
+    reps: Annotated[int | None, typer.Option(help="runs per move (default: the game's)")] = None,
+    moves: Annotated[str | None, typer.Option(
+        help="all moves, comma-separated: replay a game without asking")] = None,
+    backend: Backend = "processes",
+    workers: Workers = None,
+    results: Results = Path("results"),
+) -> None:
+    """Play the Opposition: choose its move at each juncture and see the odds move."""
+    import secrets
+
+    from rich.prompt import Prompt
+
+    from inevitable.experiments.pool import kept_open
+    from inevitable.game import game
+    from inevitable.game.terminal import play
+    from inevitable.store.games import GameLog
+
+    g = game(scenario(scenario_ref), theory, secrets.randbelow(2**31) if seed is None else seed,
+             reps)
+    log = GameLog(results)
+    with kept_open(backend, workers) as be:
+        path, _, s = play(g, _names(moves), lambda q: Prompt.ask(q, console=out), out, err,
+                          {"backend": be, "store": results},
+                          others=log.best_paths(g.scenario.name, g.theory))
+    log.record(g.scenario.name, g.theory, path, s.yours.value, g.permalink(path))
+
+
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[str, typer.Option(help="address to bind (default: this machine only)")] = (
+        "127.0.0.1"),
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+    results: Results = Path("results"),
+    workers: Workers = None,
+    max_reps: Annotated[int, typer.Option(help="largest ensemble per arm a client may ask "
+                                               "for")] = 400,
+    max_waiting: Annotated[int, typer.Option(help="jobs that may wait in the queue")] = 64,
+) -> None:
+    """The web explorer, verdicts and the game, at http://HOST:PORT."""
+    import uvicorn
+
+    from inevitable.web.app import create_app
+
+    if not 1 <= port <= 65535:
+        raise InputError("must be between 1 and 65535", "--port")
+    if max_reps < 2 or max_waiting < 1:
+        raise InputError("must be at least 2 and 1", "--max-reps/--max-waiting")
+    if results.exists() and not results.is_dir():
+        raise InputError("is a file, not a results directory", f"--results {results}")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err.print(f"warning: binding {host}: anyone who can reach this machine can run jobs "
+                  "on it", highlight=False)
+    app_ = create_app(results=results, workers=workers, max_reps=max_reps,
+                      max_waiting=max_waiting)
+    err.print(f"inevitable {__version__}: http://{host}:{port}/ (results in {results}; "
+              "Ctrl-C to stop)", highlight=False)
+    uvicorn.run(app_, host=host, port=port, log_level="warning")
+
+
 @app.command("version")
 def version_cmd() -> None:
     """Print the version."""

@@ -66,7 +66,10 @@ class Game:
 
     def check(self, path: list[str] | tuple[str, ...]) -> list[str]:
         """The path, checked: known moves, offered where they are played."""
-        return parse_path(",".join(path), self.scenario.sim_data.get("play"))
+        try:
+            return parse_path(",".join(path), self.scenario.sim_data.get("play"))
+        except InputError as exc:
+            raise InputError(exc.message, "moves") from None
 
     def permalink(self, path: list[str] | tuple[str, ...]) -> dict[str, Any]:
         """Everything that replays this game exactly (as URL query parameters)."""
@@ -94,7 +97,10 @@ def game(scenario: Scenario | str = "soviet-1923", theory: str | None = "C", see
     play = sc.spec.play
     if play is None:
         raise InputError(f"scenario '{sc.name}' has no game (no 'play' section)")
-    (theory,) = pick_theories(sc, [theory] if theory else None)[:1]
+    try:
+        (theory,) = pick_theories(sc, [theory] if theory else None)[:1]
+    except InputError as exc:
+        raise InputError(exc.message, "theory") from None
     reps = play.reps if reps is None else reps
     if isinstance(reps, bool) or not isinstance(reps, int) or not 4 <= reps <= MAX_REPS:
         raise InputError(f"must be a whole number from 4 to {MAX_REPS}, got {reps!r}", "reps")
@@ -162,9 +168,12 @@ class Summary:
     best: Estimate
     best_from: str
     versus_historical: Estimate  # yours - historical, paired
+    measured: dict[str, tuple[list[str], Estimate]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "yours": self.yours.to_dict(),
+                "measured": {label: {"moves": moves, **e.to_dict()}
+                             for label, (moves, e) in self.measured.items()},
                 "historical": self.historical.to_dict(), "best_path": self.best_path,
                 "best": self.best.to_dict(), "best_from": self.best_from,
                 "versus_historical": self.versus_historical.to_dict()}
@@ -204,8 +213,9 @@ def summary(g: Game, path: list[str], others: dict[str, list[str]] | None = None
     best = min(range(len(labels)), key=lambda k: (means[k], k))
     hist = labels.index("history's path")
     diff, _ = paired_difference(values[0], values[hist])
+    measured = {name: (list(pool[name]), estimate(values[k])) for k, name in enumerate(labels)}
     return Summary(path, estimate(values[0]), estimate(values[hist]), list(pool[labels[best]]),
-                   estimate(values[best]), labels[best], diff)
+                   estimate(values[best]), labels[best], diff, measured)
 
 
 def _options(run_options: dict[str, Any]) -> dict[str, Any]:
