@@ -103,9 +103,10 @@ def create_app(service_factory=None, **options: Any) -> FastAPI:
 def _errors(app: FastAPI) -> None:
     @app.exception_handler(InputError)
     async def bad_input(request: Request, exc: InputError) -> JSONResponse:
-        status = 404 if str(exc).startswith(("unknown scenario", "no verdict", "no job")) \
-            or "no such file" in str(exc) or "has no '" in str(exc) else 422
-        return JSONResponse({"detail": str(exc)}, status_code=status)
+        message = exc.message  # without the 'where: ' prefix str(exc) carries
+        status = 404 if message.startswith(("unknown scenario", "no verdict", "no job")) \
+            or "no such file" in message or "has no '" in message else 422
+        return JSONResponse({"detail": _one_line(str(exc))}, status_code=status)
 
     @app.exception_handler(QueueFull)
     async def busy(request: Request, exc: QueueFull) -> JSONResponse:
@@ -117,5 +118,11 @@ def _errors(app: FastAPI) -> None:
     async def invalid(request: Request, exc) -> JSONResponse:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "request"
-        return JSONResponse({"detail": f"{where}: {err.get('msg', 'invalid')}"},
+        return JSONResponse({"detail": _one_line(f"{where}: {err.get('msg', 'invalid')}")},
                             status_code=422)
+
+
+def _one_line(text: str) -> str:
+    """A detail on one line that always encodes: messages may quote what a client sent
+    (a condition with newlines, a string literal that is a lone surrogate)."""
+    return " ".join(text.split()).encode("utf-8", "backslashreplace").decode("utf-8")

@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
 Seed = Annotated[int, Field(ge=0, le=2**31 - 1)]
 Level = Annotated[float, Field(ge=0.0, le=1.0)]
-ParamValue = float | int | bool | Annotated[str, Field(max_length=64)]
+ParamValue = (float | Annotated[int, Field(ge=-(2**53), le=2**53)] | bool
+              | Annotated[str, Field(max_length=64)])  # an int beyond a float: refused
 
 
 class _Strict(BaseModel):
@@ -60,7 +61,8 @@ class EnsembleIn(_Strict):
 
 class VerdictIn(_Strict):
     scenario: Name = "soviet-1923"
-    budget: Literal["quick", "default", "thorough"] | Annotated[int, Field(ge=20)] = "quick"
+    budget: Literal["quick", "default", "thorough"] | Annotated[int, Field(ge=20, le=10**6)] = (
+        "quick")
     seed: Seed = 0
 
 

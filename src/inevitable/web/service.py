@@ -87,7 +87,7 @@ class Service:
     def check_rules(self, name: str, rules: list[RuleIn]) -> Scenario:
         """The scenario with one more strategy; a bad rule is an InputError naming it."""
         sc = self.scenario(name)
-        if "strategy" not in sc.decls:
+        if "strategy" not in sc.decls or not sc.spec.strategies:
             raise InputError(f"scenario '{name}' has no strategies to write", "rules")
         body = [r.model_dump(exclude_none=True) for r in rules]
         key = json.dumps([name, body], sort_keys=True)
@@ -95,8 +95,11 @@ class Service:
             if key in self._variants:
                 self._variants.move_to_end(key)
                 return self._variants[key]
-        variant = sc.with_strategies({"your-strategy": {
-            "doc": "a strategy written in the explorer", "rules": body}}, where="rules")
+        try:
+            variant = sc.with_strategies({"your-strategy": {
+                "doc": "a strategy written in the explorer", "rules": body}}, where="rules")
+        except (ArithmeticError, RecursionError) as exc:  # a number too large for a float...
+            raise InputError(f"cannot read a condition: {exc}", "rules") from None
         with self._variants_lock:
             self._variants[key] = variant
             while len(self._variants) > 64:
@@ -108,7 +111,10 @@ class Service:
         sc, strategies = self._arms(req)
         if req.reps > self.max_reps:
             raise InputError(f"at most {self.max_reps} runs per arm on this server", "reps")
-        theories = pick_theories(sc, [req.theory] if req.theory else None)
+        try:
+            theories = pick_theories(sc, [req.theory] if req.theory else None)
+        except InputError as exc:
+            raise InputError(exc.message, "theory") from None
         if len(theories) > 1:
             theories = theories[:1]  # one theory per ensemble: the first (the default)
         params = self._params(sc, req.params)
@@ -157,7 +163,12 @@ class Service:
     @staticmethod
     def _params(sc: Scenario, params: dict[str, Any]) -> dict[str, Any]:
         """Only parameters with a prior, only inside its support (bounded work, honest use)."""
-        out = sc.check_overrides(params, "params")
+        out = {}
+        for name, value in params.items():
+            try:
+                out.update(sc.check_overrides({name: value}))
+            except InputError as exc:
+                raise InputError(exc.message, f"params.{name}") from None
         for name, value in out.items():
             prior = sc.priors.get(name)
             if prior is None:
