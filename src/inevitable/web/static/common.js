@@ -206,14 +206,17 @@
     return `${f(e.value)} [${f(e.low)}, ${f(e.high)}]`;
   };
 
-  /** a difference: "−12 pts [−20, −4]" (binary) or "+0.006 [−0.010, +0.023]" */
-  App.fmtDiff = (e, kind = 'binary') => {
-    if (!e || e.value === null || e.value === undefined) return 'n/a';
+  /** a difference as [value, interval]: ["−12 pts", "[−20, −4]"] (binary) or ["+0.006", "[−0.010, +0.023]"] */
+  App.diffParts = (e, kind = 'binary') => {
+    if (!e || e.value === null || e.value === undefined) return ['n/a', ''];
     const f = kind === 'binary'
       ? (x) => { const r = Math.round(100 * x); return signed(String(Math.abs(r)), r); }
       : (x) => signed(App.num(Math.abs(x)), x);
-    return `${f(e.value)}${kind === 'binary' ? ' pts' : ''} [${f(e.low)}, ${f(e.high)}]`;
+    return [`${f(e.value)}${kind === 'binary' ? ' pts' : ''}`, `[${f(e.low)}, ${f(e.high)}]`];
   };
+
+  /** a difference: "−12 pts [−20, −4]" (binary) or "+0.006 [−0.010, +0.023]" */
+  App.fmtDiff = (e, kind = 'binary') => App.diffParts(e, kind).join(' ').trim();
 
   /** "T: Trotsky ...; C: Cliff ..." -> {T: "Trotsky ...", C: "Cliff ..."} */
   App.theoryDocs = (doc) => {
