@@ -6,9 +6,15 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 from inevitable.engine import Mechanism, Output, Param, register
 from inevitable.engine.rng import uniform
+
+# Timing deadlines test the machine, not the code: a loaded CI runner (or the
+# first call compiling a numba kernel) would fail them at random.
+settings.register_profile("inevitable", deadline=None)
+settings.load_profile("inevitable")
 
 
 @register

@@ -76,7 +76,7 @@ def test_a_rule_that_never_fires_changes_no_bit():
         "  bloc-holding-demands:\n",
         "  historical-plus-noop:\n    extends: historical\n    rules:\n"
         "      - when: month < \"1900-01\"\n        do: {prepare_split: 1.0}\n"
-        "  bloc-holding-demands:\n")
+        "  bloc-holding-demands:\n", 1)
     sc2 = parse(text, "noop.yaml")
     a = SC.run(seed=2)
     b = sc2.run(seed=2, params={"strategy": "historical-plus-noop"})

@@ -155,6 +155,10 @@ class Strategy(Mechanism):
                       doc="the game's moves, one per juncture of the scenario's 'play' "
                           "section, comma-separated; empty: the strategy alone",
                       source="experiment setting (the game 'play the Opposition')"),
+        "hold_last": Param(False, "bool",
+                           doc="the path's last move holds to the end of the run instead of "
+                               "giving way to the strategy at the next juncture",
+                           source="experiment setting (the game 'play the Opposition')"),
         "theory": THEORY,
     }
     series = {f"act_{a}": Output(f"level of the action '{a}' chosen this month")
@@ -207,6 +211,8 @@ class Strategy(Mechanism):
         for i, m in enumerate(self.juncture_months):
             if m <= month:
                 current = i
+        if self.p.hold_last and self.path and current is not None:
+            current = min(current, len(self.path) - 1)
         if current is None or current >= len(self.path):
             return None
         name = self.path[current]
