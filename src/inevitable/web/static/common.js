@@ -231,6 +231,8 @@
   /** months "YYYY-MM" from start to end inclusive */
   App.months = (start, end) => {
     const out = [];
+    const re = /^\d{4}-\d{2}$/;
+    if (!re.test(String(start)) || !re.test(String(end))) return out;  // a run in ticks
     let [y, m] = start.split('-').map(Number);
     const [ey, em] = end.split('-').map(Number);
     while (y < ey || (y === ey && m <= em)) {

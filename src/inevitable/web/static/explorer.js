@@ -27,6 +27,10 @@
     const results = el('div', { id: 'results' });
     const run = el('button', { type: 'button', class: 'primary', id: 'run' }, 'Run');
     run.addEventListener('click', () => runEnsemble(sc, settings, arms, conditions, editor, run, status, results));
+    if (!strategies.length) {
+      run.disabled = true;
+      status.appendChild(el('p', { class: 'notice' }, `Scenario '${sc.name}' has no strategies to compare.`));
+    }
 
     setMain(
       el('h1', {}, 'Explorer'),
@@ -56,7 +60,7 @@
   function settingsPanel(sc, list) {
     const docs = App.theoryDocs(sc.theory_doc);
     const scenarioSel = App.select({ id: 'scenario', onchange: (e) => { window.location.search = `?scenario=${encodeURIComponent(e.target.value)}`; } },
-      list.filter((s) => s.strategies.length || s.name === sc.name).map((s) => ({ value: s.name, label: s.name })), sc.name);
+      list.map((s) => ({ value: s.name, label: s.name })), sc.name);
     const theory = App.select({ id: 'theory' }, sc.theories.map((t) => ({ value: t, label: docs[t] ? `${t}: ${docs[t]}` : t })),
                               sc.theories.includes('C') ? 'C' : sc.theories[0]);
     const months = App.months(sc.time.start, sc.time.end).slice(1, -1);
@@ -66,11 +70,11 @@
     const node = section('Settings', { id: 'settings' }, el('div', { class: 'row' },
       App.field('Scenario', scenarioSel),
       sc.theories.length ? App.field('Theory', theory) : null,
-      App.field('Branch month', branch),
+      months.length ? App.field('Branch month', branch) : null,
       App.field('Runs per arm', reps),
       App.field('Seed', seed)),
-      el('p', { class: 'hint' }, 'With a branch month, history runs as it happened (strategy "historical") '
-        + 'until that month and the arms diverge from there.'));
+      months.length ? el('p', { class: 'hint' }, 'With a branch month, history runs as it happened (strategy '
+        + '"historical") until that month and the arms diverge from there.') : null);
     return {
       node,
       read: () => ({ theory: sc.theories.length ? theory.value : null, branch: branch.value || null,
@@ -285,6 +289,7 @@
         })))));
     const probChart = el('div', { id: 'prob-chart', class: 'plot' });
     const fanChart = el('div', { id: 'fan-chart', class: 'plot' });
+    const hasFans = Object.keys(arms[0].fans || {}).length > 0;
     App.append(host, [
       section('Outcomes', { id: 'outcomes' },
         el('p', { class: 'small muted' }, `Theory ${result.theory} · ${result.reps} runs per arm · seeds ${result.seeds[0]}–${result.seeds[1]}`
@@ -292,12 +297,12 @@
             ? ` · ${Object.entries(result.params).map(([k, v]) => `${k} = ${num(v)}`).join(', ')}` : ''}`
           + ' · estimates with 95% intervals'),
         el('div', { class: 'table-wrap' }, table), probChart),
-      section('Fan charts', { id: 'fans' },
+      hasFans ? section('Fan charts', { id: 'fans' },
         el('p', { class: 'small muted' }, 'Bands: 5–95% and 25–75% of runs; line: the median. Arms side by side, same scale per row.'),
-        fanChart),
+        fanChart) : null,
     ]);
     drawProbabilities(probChart, arms, result.outcomes.filter((o) => kinds[o] === 'binary'));
-    drawFans(fanChart, arms, body.branch);
+    if (hasFans) drawFans(fanChart, arms, body.branch);
   }
 
   function drawProbabilities(div, arms, outcomes) {
@@ -318,8 +323,7 @@
   }
 
   function drawFans(div, arms, branch) {
-    const series = Object.keys(arms[0].fans || {});
-    if (!series.length) { div.textContent = 'No series to draw.'; return; }
+    const series = Object.keys(arms[0].fans);
     const cols = arms.length;
     const traces = [];
     const layout = {
@@ -342,9 +346,10 @@
         traces.push(band('q05', 'q95', 0.15, '5–95%'), band('q25', 'q75', 0.3, '25–75%'), {
           type: 'scatter', mode: 'lines', x: f.labels, y: f.q50, line: { color, width: 2 },
           name: `${armLabel(a)}: median`, xaxis: `x${ax}`, yaxis: `y${ax}`,
-          hovertemplate: `${s} (${armLabel(a)}) %{x|%Y-%m}: %{y:.3~g}<extra></extra>`,
+          hovertemplate: `${s} (${armLabel(a)}) %{x}: %{y:.3~g}<extra></extra>`,
         });
-        layout[`xaxis${ax}`] = { type: 'date', tickformat: '%Y', showgrid: false };
+        layout[`xaxis${ax}`] = /^\d{4}-\d{2}$/.test(f.labels[0]) ? { type: 'date', tickformat: '%Y', hoverformat: '%Y-%m', showgrid: false }
+          : { type: 'linear', showgrid: false };
         layout[`yaxis${ax}`] = { zeroline: false, title: c === 0 ? { text: s, font: { size: 12 } } : undefined,
                                  matches: c === 0 ? undefined : `y${r * cols + 1 === 1 ? '' : r * cols + 1}` };
         if (r === 0) {

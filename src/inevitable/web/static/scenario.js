@@ -30,6 +30,9 @@
       el('div', { class: 'row', style: 'justify-content: space-between' },
          el('div', {}, el('h1', {}, sc.title)), picker(list, sc.name)),
       header(sc),
+      el('nav', { class: 'toc', 'aria-label': 'sections' }, [['actors', 'Actors'], ['events', 'Timeline'],
+        ['claims', 'Argument map'], ['parameters', 'Parameters'], ['outcomes', 'Outcomes and strategies']]
+        .map(([id, t]) => el('a', { href: `#${id}` }, t))),
       actors(sc),
       timeline(sc),
       argumentMap(sc),
@@ -83,15 +86,13 @@
       const kind = kindSel.value;
       const open = new Set($$('details.year[open]', body).map((d) => d.dataset.year));
       clear(body);
-      let first = true;
       for (const [y, events] of years) {
         const shown = events.filter((e) => !kind || e.kind === kind);
         if (!shown.length) continue;
         body.appendChild(el('details', { class: 'year', dataset: { year: y },
-                                         open: open.size ? open.has(y) : first },
+                                         open: open.has(y) },
           el('summary', {}, `${y} `, el('span', { class: 'muted' }, `(${shown.length} events)`)),
           shown.map(event)));
-        first = false;
       }
     };
     draw();
