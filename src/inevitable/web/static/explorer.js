@@ -308,11 +308,11 @@
   function drawProbabilities(div, arms, outcomes) {
     if (!outcomes.length) { div.remove(); return; }
     const traces = arms.map((a, i) => ({
-      type: 'bar', name: armLabel(a), x: outcomes, y: outcomes.map((o) => a[o].value),
+      type: 'bar', name: App.esc(armLabel(a)), x: outcomes.map(App.esc), y: outcomes.map((o) => a[o].value),
       marker: { color: App.COLORS[i] },
       error_y: { type: 'data', symmetric: false, array: outcomes.map((o) => a[o].high - a[o].value),
                  arrayminus: outcomes.map((o) => a[o].value - a[o].low), color: '#333' },
-      hovertemplate: outcomes.map((o) => `${armLabel(a)}: ${o} ${App.fmtEst(a[o])}<extra></extra>`),
+      hovertemplate: outcomes.map((o) => `${App.esc(armLabel(a))}: ${App.esc(o)} ${App.fmtEst(a[o])}<extra></extra>`),
     }));
     Plotly.newPlot(div, traces, {
       barmode: 'group', height: 320, margin: { t: 30, r: 20, b: 40, l: 50 },
@@ -345,12 +345,12 @@
         });
         traces.push(band('q05', 'q95', 0.15, '5–95%'), band('q25', 'q75', 0.3, '25–75%'), {
           type: 'scatter', mode: 'lines', x: f.labels, y: f.q50, line: { color, width: 2 },
-          name: `${armLabel(a)}: median`, xaxis: `x${ax}`, yaxis: `y${ax}`,
-          hovertemplate: `${s} (${armLabel(a)}) %{x}: %{y:.3~g}<extra></extra>`,
+          name: `${App.esc(armLabel(a))}: median`, xaxis: `x${ax}`, yaxis: `y${ax}`,
+          hovertemplate: `${App.esc(s)} (${App.esc(armLabel(a))}) %{x}: %{y:.3~g}<extra></extra>`,
         });
         layout[`xaxis${ax}`] = /^\d{4}-\d{2}$/.test(f.labels[0]) ? { type: 'date', tickformat: '%Y', hoverformat: '%Y-%m', showgrid: false }
           : { type: 'linear', showgrid: false };
-        layout[`yaxis${ax}`] = { zeroline: false, title: c === 0 ? { text: s, font: { size: 12 } } : undefined,
+        layout[`yaxis${ax}`] = { zeroline: false, title: c === 0 ? { text: App.esc(s), font: { size: 12 } } : undefined,
                                  matches: c === 0 ? undefined : `y${r * cols + 1 === 1 ? '' : r * cols + 1}` };
         if (r === 0) {
           layout.annotations.push({ text: `<b>${App.esc(armLabel(a))}</b>`, xref: `x${ax} domain`, yref: `y${ax} domain`,

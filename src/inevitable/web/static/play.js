@@ -228,17 +228,17 @@
     ui.chart.hidden = false;
     const x = turns.map((t) => `${g.junctures[t.juncture].month}`);
     const trace = (key, name, color, dash) => ({
-      type: 'scatter', mode: 'lines+markers', name, x, y: turns.map((t) => t[key].value),
+      type: 'scatter', mode: 'lines+markers', name: App.esc(name), x, y: turns.map((t) => t[key].value),
       line: { color, dash }, marker: { size: 8 },
       error_y: { type: 'data', symmetric: false, color, thickness: 1,
                  array: turns.map((t) => t[key].high - t[key].value), arrayminus: turns.map((t) => t[key].value - t[key].low) },
-      hovertemplate: turns.map((t) => `${g.junctures[t.juncture].title}: ${App.fmtEst(t[key])}<extra>${App.esc(name)}</extra>`),
+      hovertemplate: turns.map((t) => `${App.esc(g.junctures[t.juncture].title)}: ${App.fmtEst(t[key])}<extra>${App.esc(name)}</extra>`),
     });
     Plotly.react(ui.chart, [trace('before', 'history\'s course from here', '#8a8f98', 'dot'),
                             trace('after', 'your move held from here', App.COLORS[0], 'solid')], {
       height: 300, margin: { t: 20, r: 20, b: 40, l: 60 },
       xaxis: { type: 'category', title: { text: 'juncture' } },
-      yaxis: { range: [-0.02, 1.02], tickformat: '.0%', title: { text: `chance of ${g.outcome}` } },
+      yaxis: { range: [-0.02, 1.02], tickformat: '.0%', title: { text: `chance of ${App.esc(g.outcome)}` } },
       legend: { orientation: 'h', y: 1.12 },
     }, App.PLOTLY_CONFIG);
     ui.pathHost.appendChild(el('div', { class: 'table-wrap' }, el('table', { id: 'turns' },
