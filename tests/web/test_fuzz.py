@@ -32,7 +32,7 @@ from inevitable.game import game
 from inevitable.web.app import create_app
 from inevitable.web.service import Service
 
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 15
 RESULTS = tempfile.mkdtemp(prefix="inevitable-fuzz-")
 SERVICES: list[Service] = []
 
@@ -84,7 +84,7 @@ def test_no_operation_answers_with_a_server_error(case):
 
 SC = inv.scenario("soviet-1923")
 GAME = game(SC, "C", 0, 4)
-SETTINGS = settings(max_examples=15, deadline=None, database=None,
+SETTINGS = settings(max_examples=12, deadline=None, database=None,
                     suppress_health_check=list(HealthCheck))
 OBSERVABLES = ["month", "cadre_share", "sympathy", "fear", "strikes", "leaders_expelled"]
 ACTIONS = ["platform", "support_strikes", "appeal_workers", "abstain", "demonstrate"]
