@@ -80,3 +80,25 @@ def test_a_switch_to_an_unknown_strategy_is_refused():
     text = scenario("soviet-1923").text.replace("after: class-struggle", "after: class-strugle")
     with pytest.raises(InputError, match="unknown strategy 'class-strugle'"):
         parse(text, "my.yaml")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("month > " + "9" * 400, "number too large"),
+    ("(" * 3000 + "month" + ")" * 3000, "condition"),
+])
+def test_huge_numbers_and_deep_nesting_are_refused_not_crashed(text, message):
+    with pytest.raises(InputError, match=message):
+        compile_condition(text, {"month"})
+
+
+def test_a_scenario_copy_with_a_users_strategy_runs_it_and_names_bad_rules():
+    sc = scenario("soviet-1923")
+    mine = sc.with_strategies({"mine": {"rules": [{"when": "always",
+                                                   "do": {"support_strikes": 1.0}}]}})
+    assert mine.hash != sc.hash and "mine" in mine.spec.strategies
+    chosen = mine.sim(1, {"strategy": "mine"}, steps=3).run().series["act_support_strikes"]
+    assert list(chosen[1:]) == [1.0, 1.0, 1.0]
+    with pytest.raises(InputError, match=r"^rules: strategy 'mine': rule 0: unknown action"):
+        sc.with_strategies({"mine": {"rules": [{"do": {"fly": 1.0}}]}}, where="rules")
+    with pytest.raises(InputError, match="exists already"):
+        sc.with_strategies({"historical": {"rules": [{"do": {"platform": 1.0}}]}})

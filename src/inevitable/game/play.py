@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import numpy as np
 
@@ -75,6 +76,11 @@ class Game:
         """Everything that replays this game exactly (as URL query parameters)."""
         return {"scenario": self.scenario.name, "theory": self.theory, "seed": self.seed,
                 "reps": self.reps, "moves": ",".join(path)}
+
+    def permalink_url(self, path: list[str] | tuple[str, ...]) -> str:
+        """The web page that replays this game: ``/play?scenario=...&moves=...``."""
+        query = {k: v for k, v in self.permalink(path).items() if v is not None}
+        return "/play?" + urlencode(query, safe=",")
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -36,10 +35,6 @@ def replay_command(g: Game, path: list[str]) -> str:
     theory = f" --theory {g.theory}" if g.theory else ""
     return (f"inevitable play {g.scenario.name}{theory} --seed {g.seed} --reps {g.reps} "
             f"--moves {','.join(path)}")
-
-
-def permalink(g: Game, path: list[str]) -> str:
-    return "/play?" + urlencode({k: v for k, v in g.permalink(path).items() if v is not None})
 
 
 def choose(g: Game, index: int, ask: Ask, out: Console) -> str:
@@ -101,7 +96,7 @@ def play(g: Game, moves: list[str] | None, ask: Ask, out: Console, err: Console,
                                               **run_options))
     out.print(summary_table(g, s))
     out.print(f"Replay this game: {replay_command(g, path)}\nIn the browser (inevitable "
-              f"serve): {permalink(g, path)}", highlight=False, soft_wrap=True)
+              f"serve): {g.permalink_url(path)}", highlight=False, soft_wrap=True)
     return path, turns, s
 
 

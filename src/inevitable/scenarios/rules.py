@@ -44,9 +44,11 @@ def compile_condition(text: str, names: set[str]) -> Expr:
         return lambda obs: 1.0
     try:
         tree = ast.parse(text, mode="eval")
+        return _build(tree.body, text, names)
     except SyntaxError as exc:
         raise InputError(f"cannot parse condition '{text}': {exc.msg}") from None
-    return _build(tree.body, text, names)
+    except (RecursionError, MemoryError):
+        raise InputError(f"condition '{text[:60]}...' is nested too deeply") from None
 
 
 def _build(node: ast.AST, text: str, names: set[str]) -> Expr:
@@ -84,7 +86,11 @@ def _build(node: ast.AST, text: str, names: set[str]) -> Expr:
         if isinstance(value, bool):
             return lambda obs, v=float(value): v
         if isinstance(value, int | float):
-            return lambda obs, v=float(value): v
+            try:
+                number = float(value)
+            except OverflowError:
+                raise InputError(f"number too large in condition '{text}'") from None
+            return lambda obs, v=number: v
         if isinstance(value, str):
             m = month_index(*parse_month(value, f"condition '{text}'"))
             return lambda obs, v=float(m): v

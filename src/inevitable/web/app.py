@@ -116,10 +116,39 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(ValidationError)
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc) -> JSONResponse:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "request"
-        return JSONResponse({"detail": _one_line(f"{where}: {err.get('msg', 'invalid')}")},
+        return JSONResponse({"detail": _one_line(validation_message(exc.errors()))},
                             status_code=422)
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception) -> JSONResponse:
+        # a bug: one line for the client, never a traceback; the log keeps the rest
+        import logging
+
+        logging.getLogger("inevitable.web").exception("internal error on %s", request.url.path)
+        return JSONResponse({"detail": f"internal error: {type(exc).__name__}"},
+                            status_code=500)
+
+
+_TYPE_TAGS = {"int", "float", "str", "bool", "list", "dict", "none"}
+
+
+def validation_message(errors: list[dict]) -> str:
+    """pydantic's errors as one line: the field's path without pydantic's internal labels
+    (``literal[...]``, ``int``...), and a union's alternatives joined by 'or'."""
+
+    def where(err: dict) -> str:
+        parts = [str(p) for p in err.get("loc", ()) if p != "body"
+                 and not (isinstance(p, str) and (p in _TYPE_TAGS or "[" in p or "-" in p))]
+        return ".".join(parts) or "request"
+
+    first = where(errors[0])
+    msgs = []
+    for err in errors:
+        if where(err) == first:
+            msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+            if msg not in msgs:
+                msgs.append(msg)
+    return f"{first}: {'; or '.join(msgs)}"
 
 
 def _one_line(text: str) -> str:

@@ -14,9 +14,12 @@ from typing import Any
 from inevitable.scenarios.loader import Scenario
 
 
-def _first_paragraph(obj: Any) -> str:
-    doc = inspect.getdoc(obj) or ""
-    return " ".join(doc.split("\n\n")[0].split())
+def _first_paragraph(cls: type) -> str:
+    """The class's own docstring, else its module's (never one inherited from the base)."""
+    import sys
+
+    doc = cls.__dict__.get("__doc__") or getattr(sys.modules.get(cls.__module__), "__doc__", "")
+    return " ".join(inspect.cleandoc(doc or "").split("\n\n")[0].split())
 
 
 def describe(sc: Scenario, verdict: dict[str, Any] | None = None) -> dict[str, Any]:

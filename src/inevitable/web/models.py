@@ -51,7 +51,7 @@ class EnsembleIn(_Strict):
     scenario: Name = "soviet-1923"
     theory: Name | None = None
     arms: Annotated[list[ArmIn], Field(min_length=1, max_length=3)]
-    branch: Annotated[str, Field(pattern=r"^\d{4}-\d{2}$")] | None = Field(
+    branch: Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}$")] | None = Field(
         default=None, description="YYYY-MM: history runs under 'historical' up to here")
     params: Annotated[dict[Name, ParamValue], Field(max_length=12)] = Field(
         default_factory=dict, description="parameters with a prior, within its support")

@@ -24,6 +24,7 @@ from inevitable.experiments.compare import compare, pick_theories, strategies_of
 from inevitable.experiments.pool import kept_open
 from inevitable.game import game, summary, turn
 from inevitable.scenarios.loader import Scenario, builtin_names, scenario
+from inevitable.scenarios.rules import compile_rules
 from inevitable.store.games import GameLog
 from inevitable.store.runstore import RunStore
 from inevitable.web.jobs import Job, JobQueue
@@ -75,7 +76,7 @@ class Service:
 
     def scenario_list(self) -> list[dict[str, Any]]:
         return [{"name": sc.name, "title": sc.title, "question": sc.spec.question,
-                 "game": sc.spec.play is not None, "strategies": list(sc.spec.strategies)}
+                 "game": sc.spec.play is not None, "strategies": _strategies(sc)}
                 for sc in self.scenarios.values()]
 
     def scenario_detail(self, name: str) -> dict[str, Any]:
@@ -84,22 +85,33 @@ class Service:
         return describe(self.scenario(name), self.latest_verdict(name))
 
     # -- strategies written by users -----------------------------------------
-    def check_rules(self, name: str, rules: list[RuleIn]) -> Scenario:
-        """The scenario with one more strategy; a bad rule is an InputError naming it."""
+    def check_rules(self, name: str, rules: list[RuleIn]) -> list[dict[str, Any]]:
+        """The rules, checked by the rule language (fast: nothing is built or run)."""
         sc = self.scenario(name)
-        if "strategy" not in sc.decls or not sc.spec.strategies:
+        if "strategy" not in {m.name for m in sc.mechanisms} or not sc.spec.strategies:
             raise InputError(f"scenario '{name}' has no strategies to write", "rules")
+        from inevitable.mechanisms.soviet.common import ACTIONS, OBSERVABLES
+
         body = [r.model_dump(exclude_none=True) for r in rules]
+        try:
+            compile_rules(body, set(OBSERVABLES), set(ACTIONS))
+        except InputError as exc:
+            raise InputError(exc.message, "rules") from None
+        return body
+
+    def with_rules(self, name: str, body: list[dict[str, Any]]) -> Scenario:
+        """The scenario with the checked rules as one more strategy (built once, cached).
+
+        Copying a scenario costs most of a second, so it happens in the job, not
+        in the request.
+        """
         key = json.dumps([name, body], sort_keys=True)
         with self._variants_lock:
             if key in self._variants:
                 self._variants.move_to_end(key)
                 return self._variants[key]
-        try:
-            variant = sc.with_strategies({"your-strategy": {
-                "doc": "a strategy written in the explorer", "rules": body}}, where="rules")
-        except (ArithmeticError, RecursionError) as exc:  # a number too large for a float...
-            raise InputError(f"cannot read a condition: {exc}", "rules") from None
+        variant = self.scenario(name).with_strategies({"your-strategy": {
+            "doc": "a strategy written in the explorer", "rules": body}}, where="rules")
         with self._variants_lock:
             self._variants[key] = variant
             while len(self._variants) > 64:
@@ -108,7 +120,7 @@ class Service:
 
     # -- ensembles --------------------------------------------------------------
     def submit_ensemble(self, req: EnsembleIn) -> Job:
-        sc, strategies = self._arms(req)
+        sc, strategies, rules = self._arms(req)
         if req.reps > self.max_reps:
             raise InputError(f"at most {self.max_reps} runs per arm on this server", "reps")
         try:
@@ -122,19 +134,23 @@ class Service:
             step = sc.timeline.step_of(req.branch, "branch")
             if not 0 < step < sc.timeline.steps:
                 raise InputError(f"'{req.branch}' lies outside the run", "branch")
+        # a month outcome holds -1 where it never happened: its mean would mislead
+        outcomes = [o.final for o in sc.spec.outcomes.values() if o.kind != "month"]
         fans = [f for f in FAN_SERIES if f in {n for c in sc.mechanisms for n in c.series}]
 
         def work(progress):
-            cmp = compare(sc, strategies=strategies, theories=theories, reps=req.reps,
+            run_on = sc if rules is None else self.with_rules(sc.name, rules)
+            cmp = compare(run_on, strategies=strategies, theories=theories, reps=req.reps,
                           seed=req.seed, params=params, branch=req.branch, fans=fans,
-                          progress=progress, **self.run_options)
+                          outcomes=outcomes or None, progress=progress, **self.run_options)
             return {**cmp.to_dict(), "theory": theories[0],
                     "outcome_docs": {o.final: o.doc for o in sc.spec.outcomes.values()},
                     "outcome_kinds": {o.final: o.kind for o in sc.spec.outcomes.values()}}
 
         return self.jobs.submit("ensemble", req.model_dump(), work)
 
-    def _arms(self, req: EnsembleIn) -> tuple[Scenario, list[str]]:
+    def _arms(self, req: EnsembleIn) -> tuple[Scenario, list[str], list[dict] | None]:
+        """The scenario, the arms' strategy names, and the user's checked rules if any."""
         sc = self.scenario(req.scenario)
         custom = [a for a in req.arms if a.rules is not None]
         if len(custom) > 1:
@@ -144,9 +160,8 @@ class Service:
             names.append(self._arm_name(sc, arm, i))
         if len(set(names)) != len(names):
             raise InputError("two arms run the same strategy", "arms")
-        if custom:
-            sc = self.check_rules(req.scenario, custom[0].rules or [])
-        return sc, names
+        rules = self.check_rules(req.scenario, custom[0].rules or []) if custom else None
+        return sc, names, rules
 
     @staticmethod
     def _arm_name(sc: Scenario, arm: ArmIn, i: int) -> str:
@@ -271,6 +286,14 @@ class Service:
             s = summary(g, req.moves, others, progress=progress, **self.run_options)
             self.games.record(g.scenario.name, g.theory, req.moves, s.yours.value,
                               g.permalink(req.moves))
-            return {**s.to_dict(), "permalink": g.permalink(req.moves)}
+            return {**s.to_dict(), "permalink": g.permalink(req.moves),
+                    "permalink_url": g.permalink_url(req.moves)}
 
         return self.jobs.submit("summary", req.model_dump(), work)
+
+
+def _strategies(sc: Scenario) -> list[str]:
+    try:
+        return strategies_of(sc)
+    except InputError:
+        return []
