@@ -57,8 +57,9 @@ def diamond(v: int, w: int, h: int, x: int, y: int) -> set[tuple[int, int]]:
 
 
 def row_cells(rows: np.ndarray, w: int, h: int, pad: int, x: int, y: int) -> list:
+    """The cells of a vision_rows table around (x, y), in the order moves pick them."""
     out = []
-    for d, first, n, rel in rows.tolist():
+    for d, first, n, rel, _ in rows.tolist():
         start = first + x * rel - pad
         out += [((start + i) % w, (y + d) % h) for i in range(n)]
     return out
@@ -84,15 +85,12 @@ def random_lattice(w: int, h: int, pad: int, seed: int):
     rng = np.random.default_rng(seed)
     values = rng.choice([kern.EMPTY, kern.ACTIVE_CELL, kern.COP_CELL, kern.HELD],
                         size=(h, w), p=[0.3, 0.2, 0.1, 0.4])
-    cols = (np.arange(w + 2 * pad) - pad) % w
-    padded = np.zeros((h, kern.stride(w, pad)), dtype=np.int64)
-    padded[:, : w + 2 * pad] = values[:, cols]
-    return values, kern.build_prefix(padded).ravel()
+    return values, kern.build_lattice(values, pad)
 
 
-@pytest.mark.parametrize(("v", "w", "h"), GEOMETRIES)
-def test_neighbourhood_counts_match_brute_force(v, w, h):
-    values, prefix = random_lattice(w, h, v, seed=v * 1000 + w)
+@pytest.mark.parametrize(("v", "w", "h"), [*GEOMETRIES, (8, 18, 17), (8, 17, 17), (5, 12, 11)])
+def test_neighbourhood_counts_and_picks_match_brute_force(v, w, h):
+    values, lattice = random_lattice(w, h, v, seed=v * 1000 + w)
     rows = kern.vision_rows(v, w, h, v)
     small = kern.small_radius(v, w, h)
     rng = np.random.default_rng(0)
@@ -100,10 +98,28 @@ def test_neighbourhood_counts_match_brute_force(v, w, h):
         cells = diamond(v, w, h, x, y) | {(x, y)}
         expect = [sum(values[cy, cx] == code for cx, cy in cells)
                   for code in (kern.EMPTY, kern.ACTIVE_CELL, kern.COP_CELL)]
-        got = kern.neighbourhood_counts(prefix, w, h, v, x, y, rows, small)
+        got = kern.neighbourhood_counts(lattice, w, h, v, x, y, rows, small)
         assert list(got) == expect
-        if small >= 0:  # the general path must agree with the fast one
-            assert kern.neighbourhood_counts(prefix, w, h, v, x, y, rows, -1) == got
+        # The k-th empty (or active) cell is the k-th in the order of the row table.
+        order = row_cells(rows, w, h, v, x, y)
+        for active, code in ((False, kern.EMPTY), (True, kern.ACTIVE_CELL)):
+            want = [c for c in order if values[c[1], c[0]] == code]
+            picks = [kern.kth_cell(lattice, w, h, v, x, y, rows, small, active, k)
+                     for k in range(len(want))]
+            assert picks == want
+            if small:  # the general path must agree with the unrolled one
+                assert picks == [kern.kth_cell(lattice, w, h, v, x, y, rows, (), active, k)
+                                 for k in range(len(want))]
+        if small:
+            assert kern.neighbourhood_counts(lattice, w, h, v, x, y, rows, ()) == got
+
+
+def test_the_unrolled_path_is_taken_where_it_applies():
+    assert len(kern.small_radius(7, 100, 100)) == 7
+    assert kern.small_radius(9, 100, 100) == ()  # rows of 19 columns: general path
+    assert kern.small_radius(7, 15, 40) == ()  # the middle row is a whole row
+    assert len(kern.small_radius(7, 16, 15)) == 7
+    assert kern.small_radius(7, 16, 14) == ()  # a row seen twice
 
 
 def test_arrest_probability_rounds_as_mesa_floors_as_netlogo():
@@ -114,6 +130,11 @@ def test_arrest_probability_rounds_as_mesa_floors_as_netlogo():
             for mode, f in ((kern.ROUND, round), (kern.FLOOR, math.floor), (kern.NONE, float)):
                 expect = 1 - math.exp(-1 * 2.3 * f(ratio)) if cops else 0.0
                 assert kern.arrest_probability(cops, actives, 2.3, mode, table) == expect
+                grid = kern.arrest_grid(table, mode)
+                if mode != kern.NONE:  # the kernel's lookup: the same bits
+                    assert grid[cops, actives] == expect
+                else:
+                    assert grid.size == 0
     # Python's round is half to even: 0.5 -> 0, 1.5 -> 2, 2.5 -> 2.
     assert kern.arrest_probability(1, 2, 2.3, kern.ROUND, table) == 0.0
     assert kern.arrest_probability(3, 2, 2.3, kern.ROUND, table) == 1 - math.exp(-4.6)
@@ -138,11 +159,8 @@ def tiny_world(citizens, cops, w=5, h=5, cit_vision=2, cop_vision=1, step=1, see
         values[y, x] = kern.ACTIVE_CELL if state == kern.ACTIVE else kern.HELD
     for x, y in cops:
         values[y, x] = kern.COP_CELL
-    cols = (np.arange(w + 2 * pad) - pad) % w
-    padded = np.zeros((h, kern.stride(w, pad)), dtype=np.int64)
-    padded[:, : w + 2 * pad] = values[:, cols]
     world = {
-        "prefix": kern.build_prefix(padded).ravel(),
+        "prefix": kern.build_lattice(values, pad),
         "occupant": np.full(w * h, -1, dtype=np.int32),
         "x": np.array([p[0] for p in pos], dtype=np.int32),
         "y": np.array([p[1] for p in pos], dtype=np.int32),
@@ -153,14 +171,15 @@ def tiny_world(citizens, cops, w=5, h=5, cit_vision=2, cop_vision=1, step=1, see
     }
     for slot, (x, y) in enumerate(pos):
         world["occupant"][y * w + x] = slot
+    table = kern.arrest_table(2.3, 2 * cit_vision * (cit_vision + 1) + 1)
     keys = [np.uint64(seed * 10 + i + 1) for i in range(4)]
     kern.step_kernel(
         world["prefix"], world["occupant"], world["x"], world["y"], world["state"],
         world["hardship"], world["risk"], world["jail"], np.empty(len(pos), np.int32),
-        np.empty(64, np.int64), w, h, pad, n_cit,
+        np.empty(64, np.int64), np.zeros(kern.BLOCK, np.uint16), w, h, pad, n_cit,
         kern.vision_rows(cit_vision, w, h, pad), kern.vision_rows(cop_vision, w, h, pad),
         kern.small_radius(cit_vision, w, h), kern.small_radius(cop_vision, w, h),
-        legitimacy, threshold, 2.3, rounding, kern.arrest_table(2.3, 4 * cit_vision**2),
+        legitimacy, threshold, 2.3, rounding, table, kern.arrest_grid(table, rounding),
         max_jail, False, movement, *keys, step)
     return world
 
@@ -227,10 +246,9 @@ def test_moves_go_to_each_empty_cell_in_sight_equally_often():
 # -- state invariants ------------------------------------------------------------------
 
 def check_lattice(sim: Sim) -> None:
-    """The packed prefix sums, the occupant map and the agents tell one story."""
+    """The stored running sums, the occupant map and the agents tell one story."""
     m = sim.mechanisms[0]
     w, h, pad = m.p.width, m.p.height, m.pad
-    wp = kern.stride(w, pad)
     on = m.x >= 0
     cells = m.y[on].astype(np.int64) * w + m.x[on]
     assert len(np.unique(cells)) == len(cells), "two agents share a cell"
@@ -242,10 +260,16 @@ def check_lattice(sim: Sim) -> None:
     active[active] = m.state[slots[active]] == kern.ACTIVE
     codes[active] = kern.ACTIVE_CELL
     expect[cells] = codes
-    values = kern.cell_values(m.prefix, wp)
-    cols = (np.arange(w + 2 * pad) - pad) % w
-    assert (values[:, : w + 2 * pad] == expect.reshape(h, w)[:, cols]).all()
-    assert (values[:, w + 2 * pad:] == 0).all()
+    # Every copy of every cell (ghost rows and columns, both shifted copies of
+    # a row) holds the cell's value; the spare columns hold 0.
+    values, zeros = kern.stored_values(m.prefix, w, h, pad)
+    padded = expect.reshape(h, w)[(np.arange(h + 2 * pad) - pad) % h][
+        :, (np.arange(w + 2 * pad) - pad) % w]
+    want = np.zeros_like(values)
+    want[:, 0, : w + 2 * pad] = padded
+    want[:, 1, kern.HALF: kern.HALF + w + 2 * pad] = padded
+    assert (values == want).all()
+    assert (zeros == 0).all()
     occ = np.full(w * h, -1)
     occ[cells] = slots
     assert (m.occupant == occ).all()

@@ -197,11 +197,9 @@ class EpsteinCivilViolence(Mechanism):
         values = np.full(w * h, kern.EMPTY, dtype=np.int64)
         values[cit_cells] = kern.HELD
         values[cop_cells] = kern.COP_CELL
-        cols = (np.arange(w + 2 * pad) - pad) % w  # ghost columns mirror the far edge
-        padded = np.zeros((h, kern.stride(w, pad)), dtype=np.int64)  # spare columns: 0
-        padded[:, : w + 2 * pad] = values.reshape(h, w)[:, cols]
-        self.prefix = self.alloc("prefix", padded.size, np.uint16)
-        self.prefix[:] = kern.build_prefix(padded).ravel()
+        lattice = kern.build_lattice(values.reshape(h, w), pad)
+        self.prefix = self.alloc("prefix", lattice.size, np.uint16)
+        self.prefix[:] = lattice
         self.x = self.alloc("x", n_all, np.int32)  # column; -1 for a cop taken off
         self.x[:] = cells % w
         self.y = self.alloc("y", n_all, np.int32)
@@ -221,10 +219,12 @@ class EpsteinCivilViolence(Mechanism):
         self.cit_rows = kern.vision_rows(p.citizen_vision, w, h, pad)
         self.cop_rows = kern.vision_rows(p.cop_vision, w, h, pad)
         self.p_table = kern.arrest_table(p.arrest_prob_constant, int(self.cit_rows[:, 2].sum()))
+        self.p_grid = kern.arrest_grid(self.p_table, ROUNDINGS[p.arrest_rounding])
         self.small = (kern.small_radius(p.citizen_vision, w, h),
                       kern.small_radius(p.cop_vision, w, h))
         self._order = np.empty(n_all, dtype=np.int32)
         self._rowsum = np.empty(max(len(self.cit_rows), len(self.cop_rows)), dtype=np.int64)
+        self._counts = np.zeros(kern.BLOCK, dtype=np.uint16)  # lanes past the rows stay 0
         self._keys = tuple(self.stream(n).key for n in
                            ("order", "move", "arrest_pick", "jail_term", "cop_removal"))
 
@@ -234,13 +234,14 @@ class EpsteinCivilViolence(Mechanism):
             extra = int(self.counts[3]) - cops_wanted(p, t, self.x.shape[0] - self.n_cit)
             if extra > 0:
                 kern.remove_cops(self.prefix, self.occupant, self.x, self.y, p.width,
-                                 self.pad, self.n_cit, extra, self._keys[4], t)
+                                 p.height, self.pad, self.n_cit, extra, self._keys[4], t)
         kern.step_kernel(
             self.prefix, self.occupant, self.x, self.y, self.state, self.hardship, self.risk,
-            self.jail, self._order, self._rowsum, p.width, p.height, self.pad, self.n_cit,
-            self.cit_rows, self.cop_rows, *self.small, legitimacy_at(p, t),
+            self.jail, self._order, self._rowsum, self._counts, p.width, p.height, self.pad,
+            self.n_cit, self.cit_rows, self.cop_rows, *self.small, legitimacy_at(p, t),
             p.active_threshold, p.arrest_prob_constant, ROUNDINGS[p.arrest_rounding],
-            self.p_table, p.max_jail_term, p.infinite_jail, p.movement, *self._keys[:4], t,
+            self.p_table, self.p_grid, p.max_jail_term, p.infinite_jail, p.movement,
+            *self._keys[:4], t,
         )
         kern.count_states(self.state, self.x, self.n_cit, self.counts)
 

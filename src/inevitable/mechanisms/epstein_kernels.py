@@ -1,25 +1,35 @@
 """Compiled kernels of the Epstein civil violence model (see ``epstein.py``).
 
 Why the lattice looks like this: the hot loop is every agent counting the
-empty cells, actives and cops in its vision diamond (112 cells at vision 7)
-and then picking one of them. The layout makes that count cost a few
-operations per row of the diamond instead of per cell, from memory that fits
-in the L1 cache (25 kB for a 100x100 lattice).
+empty cells, actives and cops in its vision diamond (113 cells at vision 7)
+and then picking one of them. The layout makes that count two memory reads
+and a subtraction per row of the diamond, with no branch.
 
 * A cell's contribution to the three counts is packed in 5-bit fields of a
   uint16 (empty = 1, active = 1 << 5, cop = 1 << 10; a quiet or jailed citizen
   = 0), so adding cells adds all three counts at once.
-* The lattice stores, per cell, the running sum of those values within its
-  block of 16 columns (``prefix``); a cell's own value is the difference of
-  two neighbours. A run of columns is then two prefix reads plus one block
-  total per block edge it crosses; a write is one fixed-width masked add to
-  the rest of its block, which vectorises.
-* Rows carry ``pad`` ghost columns on each side that mirror the far edge of
-  the torus, so a row of the diamond is one contiguous run: no modulo in the
-  hot loop. Rows are rounded up to whole blocks.
-* The rows of the diamond come from a table precomputed from the radius and
-  the lattice size, which also removes duplicate cells when the diamond wraps
-  onto itself on a small torus.
+* The lattice stores running sums of those values within blocks of 32
+  columns, modulo 2**16. The difference of two running sums in one block is
+  the packed count of the cells between them, exact whenever each count is at
+  most 31, even if the running sums themselves carried from one field into the
+  next: the arithmetic is modular and the true result has no carry.
+* Each lattice row is stored twice, the second copy shifted by half a block
+  (16 columns). A run of at most 17 columns lies inside one block of one of
+  the two copies (which one, bit 4 of its first column says), so a row of a
+  diamond of radius up to 8 is always one in-block difference: no block edge
+  to cross, no branch. A write updates one block in each copy: two
+  fixed-width masked adds, which vectorise.
+* ``pad`` ghost columns on each side and ``pad`` ghost rows above and below
+  mirror the far edges of the torus, so a diamond never wraps: no modulo and
+  no wrap test in the hot loop, and the rows of a diamond are at fixed
+  distances from its centre. A write also updates the cell's ghost copies.
+* The radius of the common case is a compile-time constant (the length of a
+  tuple argument, so numba compiles one kernel per radius): the loops over the
+  rows of the diamond are fully unrolled, and the k-th cell is found without
+  a data-dependent branch.
+* Diamonds that wrap onto themselves (a lattice smaller than 2v + 1 either
+  way) or radii above 8 take a general path driven by a table of rows, which
+  also removes duplicate cells.
 * Geometry is done in uint64: Numba adds a negative-index check to every
   signed array index (and turns int64 + uint64 into a float).
 
@@ -33,6 +43,9 @@ import math
 
 import numba as nb
 import numpy as np
+from llvmlite import ir
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from inevitable.engine.rng import uniform
 
@@ -41,10 +54,17 @@ EMPTY = 1
 ACTIVE_CELL = 1 << 5
 COP_CELL = 1 << 10
 HELD = 0  # a quiet or a jailed citizen: occupied, counts for nothing
-BLOCK = 16  # columns per prefix block: a 5-bit field holds a block's count
+BLOCK = 32  # columns per block of running sums
+SLOTS = BLOCK + 1  # entries per block: a 0, then the running sums
+HALF = BLOCK // 2  # the shift of a row's second copy
+SMALL_MAX = HALF // 2  # largest radius of the unrolled path: rows of <= 17 columns
 _BM = np.uint64(BLOCK - 1)
-_U0, _U1 = np.uint64(0), np.uint64(1)
-# Counts over a whole row or diamond use 20-bit fields of an int64.
+_U1, _U4, _U5 = np.uint64(1), np.uint64(4), np.uint64(5)
+_UHALF = np.uint64(HALF)
+_M16 = np.uint64(0xFFFF)
+_EC = np.uint64(0x7C1F)  # the empty and cop fields of a packed uint16
+_A = np.uint64(0x3E0)  # its active field
+# Counts over a whole row or diamond (general path) use 20-bit fields of an int64.
 SHIFT_ACTIVE, SHIFT_COP = 20, 40
 _FIELD = (1 << 20) - 1
 MAX_VISION = 500
@@ -60,9 +80,10 @@ def vision_rows(v: int, width: int, height: int, pad: int) -> np.ndarray:
 
     One row per distinct lattice row the diamond touches: (row offset in
     [0, height), first padded column, number of columns, 1 if the first column
-    is relative to the centre's column else 0). When ``height < 2v + 1``
-    several dy land on one row; their spans share a centre, so the union is
-    the widest. A span at least as wide as the lattice is the whole row, once.
+    is relative to the centre's column else 0, row offset dy + pad in the
+    padded lattice). When ``height < 2v + 1`` several dy land on one row; their
+    spans share a centre, so the union is the widest. A span at least as wide
+    as the lattice is the whole row, once.
     """
     best: dict[int, tuple[int, int]] = {}
     for dy in range(-v, v + 1):
@@ -70,188 +91,384 @@ def vision_rows(v: int, width: int, height: int, pad: int) -> np.ndarray:
         if d not in best or s > best[d][1]:
             best[d] = (dy, s)
     rows = []
-    for d, (_dy, s) in sorted(best.items(), key=lambda kv: kv[1][0]):
+    for d, (dy, s) in sorted(best.items(), key=lambda kv: kv[1][0]):
         if 2 * s + 1 >= width:
-            rows.append((d, pad, width, 0))
+            rows.append((d, pad, width, 0, dy + pad))
         else:
-            rows.append((d, pad - s, 2 * s + 1, 1))
-    return np.asarray(rows, dtype=np.uint64).reshape(-1, 4)
+            rows.append((d, pad - s, 2 * s + 1, 1, dy + pad))
+    return np.asarray(rows, dtype=np.uint64).reshape(-1, 5)
 
 
-def small_radius(v: int, width: int, height: int) -> int:
-    """``v`` if :func:`_survey_small` can count this diamond, else -1."""
-    return v if v <= BLOCK // 2 and min(width, height) >= 2 * v + 1 else -1
+def small_radius(v: int, width: int, height: int) -> tuple:
+    """The radius as a tuple of that length if the unrolled path applies, else ().
+
+    It applies to radii up to :data:`SMALL_MAX` on a lattice of at least
+    2v + 1 rows (no row seen twice) and more than 2v + 1 columns: a row of
+    the diamond as wide as the lattice is read from column 0 in
+    :func:`vision_rows`, which sets the order in which cells are picked. numba
+    types a tuple by its length, so the kernel is compiled once per radius
+    with the radius a constant, and its loops over the diamond's rows are
+    unrolled.
+    """
+    fits = width > 2 * v + 1 and height >= 2 * v + 1
+    return (0,) * v if v <= SMALL_MAX and fits else ()
 
 
 @nb.njit(cache=True)
 def stride(width: int, pad: int) -> int:
-    """Stored row length: the padded row rounded up to whole blocks.
+    """Entries in one copy of a stored row: the padded columns and the half-block
+    shift of the second copy, in whole blocks of SLOTS entries."""
+    return -(-(width + 2 * pad + HALF) // BLOCK) * SLOTS
 
-    Whole blocks let a write update its block with one fixed-width masked add
-    and let a count read a block's last cell without leaving the row.
+
+def build_lattice(values: np.ndarray, pad: int) -> np.ndarray:
+    """The stored lattice (flat uint16) for a (height, width) array of cell values."""
+    h, w = values.shape
+    blocks = stride(w, pad) // SLOTS
+    padded = values[(np.arange(h + 2 * pad) - pad) % h][:, (np.arange(w + 2 * pad) - pad) % w]
+    cells = np.zeros((h + 2 * pad, 2, blocks * BLOCK), dtype=np.int64)
+    cells[:, 0, : w + 2 * pad] = padded
+    cells[:, 1, HALF: HALF + w + 2 * pad] = padded
+    out = np.zeros((h + 2 * pad, 2, blocks, SLOTS), dtype=np.int64)
+    out[..., 1:] = np.cumsum(cells.reshape(h + 2 * pad, 2, blocks, BLOCK), axis=3)
+    return (out & 0xFFFF).astype(np.uint16).ravel()
+
+
+def stored_values(lattice: np.ndarray, width: int, height: int, pad: int) -> np.ndarray:
+    """The (padded rows, 2, stored columns) cell values behind a stored lattice.
+
+    For tests and checks, with the entry before each block, which must be 0.
     """
-    return -(-(width + 2 * pad) // BLOCK) * BLOCK
+    blocks = stride(width, pad) // SLOTS
+    pre = lattice.reshape(height + 2 * pad, 2, blocks, SLOTS).astype(np.int64)
+    values = np.diff(pre, axis=3) & 0xFFFF
+    return values.reshape(height + 2 * pad, 2, blocks * BLOCK), pre[..., 0]
 
 
-def build_prefix(values: np.ndarray) -> np.ndarray:
-    """Running sums within blocks of a (rows, stride) array of cell values, as uint16."""
-    out = np.zeros(values.shape, dtype=np.int64)
-    for b in range(0, values.shape[1], BLOCK):
-        out[:, b:b + BLOCK] = np.cumsum(values[:, b:b + BLOCK], axis=1)
-    return out.astype(np.uint16)
+# _TAIL[o] keeps the entries o.. of a block: a write adds its delta to the
+# running sums from its column to the end of its block.
+_TAIL = np.array([[0xFFFF if i >= o else 0 for i in range(BLOCK)] for o in range(BLOCK)],
+                 dtype=np.uint16)
 
 
-def cell_values(prefix: np.ndarray, wp: int) -> np.ndarray:
-    """The (rows, stride) cell values behind a prefix array (for tests and checks)."""
-    pre = prefix.reshape(-1, wp).astype(np.int64)
-    out = pre.copy()
-    inner = np.arange(wp) % BLOCK != 0
-    out[:, inner] -= pre[:, np.flatnonzero(inner) - 1]
-    return out
+@intrinsic
+def _add_block(typingctx, pre, first, tail, offset, delta):
+    """pre[first + i] += delta & tail[offset, i] for i in 0..31, as one vector operation.
+
+    Written in LLVM IR because numba leaves LLVM's SLP vectoriser off and LLVM
+    fully unrolls a loop of constant length 32 before its loop vectoriser
+    sees it: the plain loop becomes 32 scalar read-modify-writes (about 9 ns);
+    this is a broadcast, an and, an add and a store. ``pre`` and ``tail`` are
+    uint16 arrays, ``delta`` a uint16; the result is the same integers.
+    """
+    sig = nb.types.void(pre, first, tail, offset, delta)
+
+    def codegen(context, builder, signature, args):
+        pre_v, first_v, tail_v, offset_v, delta_v = args
+        lanes = ir.VectorType(ir.IntType(16), BLOCK)
+        data = context.make_array(signature.args[0])(context, builder, pre_v).data
+        masks = context.make_array(signature.args[2])(context, builder, tail_v).data
+        row = builder.mul(offset_v, ir.Constant(offset_v.type, BLOCK))
+        target = builder.bitcast(builder.gep(data, [first_v]), lanes.as_pointer())
+        mask = builder.load(builder.bitcast(builder.gep(masks, [row]), lanes.as_pointer()),
+                            align=2)
+        one = builder.insert_element(ir.Constant(lanes, None), delta_v,
+                                     ir.Constant(ir.IntType(32), 0))
+        every = builder.shuffle_vector(one, ir.Constant(lanes, None),
+                                       ir.Constant(ir.VectorType(ir.IntType(32), BLOCK),
+                                                   [0] * BLOCK))
+        total = builder.add(builder.load(target, align=2), builder.and_(mask, every))
+        builder.store(total, target, align=2)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+def _splat(builder, lanes, value):
+    """A vector of ``lanes`` with ``value`` (truncated to its element type) in every lane."""
+    value = builder.trunc(value, lanes.element) if value.type.width > 16 else value
+    one = builder.insert_element(ir.Constant(lanes, None), value, ir.Constant(ir.IntType(32), 0))
+    return builder.shuffle_vector(one, ir.Constant(lanes, None),
+                                  ir.Constant(ir.VectorType(ir.IntType(32), lanes.count),
+                                              [0] * lanes.count))
+
+
+def _count_true(builder, flags):
+    """How many lanes of a vector of i1 are set, as an int64."""
+    word = ir.IntType(flags.type.count)
+    bits = builder.bitcast(flags, word)
+    ones = builder.ctpop(bits)
+    return builder.zext(ones, ir.IntType(64))
+
+
+def _block_of(context, builder, array_type, array, index):
+    """The 32 uint16 entries of ``array`` from ``index`` on, as a vector."""
+    lanes = ir.VectorType(ir.IntType(16), BLOCK)
+    data = context.make_array(array_type)(context, builder, array).data
+    return builder.load(builder.bitcast(builder.gep(data, [index]), lanes.as_pointer()), align=2)
+
+
+@intrinsic
+def _pick_row(typingctx, counts, field, k):
+    """(r, cells in rows before r) for the row r holding the k-th counted cell (from 0).
+
+    ``counts`` holds 32 uint16 packed row counts (rows of the diamond, then
+    zeros); the count is the 5-bit field at bit ``field``. A running sum over
+    the lanes (five shift-and-add steps) gives the total up to each row; r is
+    the number of rows whose total is at most k, and the total before it is
+    the largest such total. No branch, about 20 vector instructions, where a
+    loop over 15 rows took about 15 ns.
+    """
+    sig = nb.types.UniTuple(nb.types.int64, 2)(counts, field, k)
+
+    def codegen(context, builder, signature, args):
+        counts_v, field_v, k_v = args
+        lanes = ir.VectorType(ir.IntType(16), BLOCK)
+        zero = ir.Constant(lanes, None)
+        rows = _block_of(context, builder, signature.args[0], counts_v,
+                         ir.Constant(ir.IntType(64), 0))
+        c = builder.and_(builder.lshr(rows, _splat(builder, lanes, field_v)),
+                         _splat(builder, lanes, ir.Constant(ir.IntType(16), 31)))
+        total = c
+        for s in (1, 2, 4, 8, 16):  # total[i] = c[0] + ... + c[i]
+            moved = builder.shuffle_vector(
+                total, zero, ir.Constant(ir.VectorType(ir.IntType(32), BLOCK),
+                                         [i - s if i >= s else BLOCK for i in range(BLOCK)]))
+            total = builder.add(total, moved)
+        full = builder.icmp_unsigned("<=", total, _splat(builder, lanes, k_v))
+        row = _count_true(builder, full)
+        kept = builder.select(full, total, zero)
+        umax = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(lanes.element, [lanes]),
+            f"llvm.vector.reduce.umax.v{BLOCK}i16")
+        before = builder.zext(builder.call(umax, [kept]), ir.IntType(64))
+        return context.make_tuple(builder, signature.return_type, [row, before])
+
+    return sig, codegen
+
+
+@intrinsic
+def _cells_before(typingctx, pre, block, lo, hi, start, field, k):
+    """How many of entries lo..hi of the block at ``block`` count at most k cells from lo.
+
+    The entries are running sums of packed counts; ``start`` is the running
+    sum before entry lo (0 when lo is 0), so ((pre - start) >> field) & 31 is
+    the number of counted cells from lo up to each entry. The number of
+    entries whose count is at most k is the offset of the k-th counted cell
+    from lo. One 32-lane vector compare and a popcount.
+    """
+    sig = nb.types.int64(pre, block, lo, hi, start, field, k)
+
+    def codegen(context, builder, signature, args):
+        pre_v, block_v, lo_v, hi_v, start_v, field_v, k_v = args
+        lanes = ir.VectorType(ir.IntType(16), BLOCK)
+        entries = _block_of(context, builder, signature.args[0], pre_v, block_v)
+        seen = builder.and_(
+            builder.lshr(builder.sub(entries, _splat(builder, lanes, start_v)),
+                         _splat(builder, lanes, field_v)),
+            _splat(builder, lanes, ir.Constant(ir.IntType(16), 31)))
+        index = ir.Constant(lanes, list(range(BLOCK)))
+        inside = builder.and_(builder.icmp_unsigned(">=", index, _splat(builder, lanes, lo_v)),
+                              builder.icmp_unsigned("<=", index, _splat(builder, lanes, hi_v)))
+        below = builder.icmp_unsigned("<=", seen, _splat(builder, lanes, k_v))
+        return _count_true(builder, builder.and_(inside, below))
+
+    return sig, codegen
 
 
 @nb.njit(inline="always", cache=True)
-def _value(pre, i):
-    """The value of the cell at flat index ``i`` (uint64) from the block prefix sums."""
-    inner = (i & _BM) != _U0
-    return np.int64(pre[i]) - np.int64(pre[i - np.uint64(inner)]) * inner
+def _add(pre, rs, width, height, pad, x, y, delta):
+    """Add ``delta`` (mod 2**16) to the value of cell (x, y), in all its copies.
+
+    The copies are the padded rows y + pad + j * height and padded columns
+    x + pad + i * width inside the padded lattice, each in both shifted copies
+    of its row. All arguments but ``delta`` are uint64.
+    """
+    delta = np.uint16(delta & 0xFFFF)
+    half = rs >> _U1
+    rows = height + pad + pad
+    cols = width + pad + pad
+    r = y + pad
+    while r >= height:  # the topmost copy
+        r -= height
+    p0 = x + pad
+    while p0 >= width:  # the leftmost copy
+        p0 -= width
+    while r < rows:
+        base = r * rs
+        p = p0
+        while p < cols:
+            _add_block(pre, base + _slot(p) + _U1 - (p & _BM), _TAIL, p & _BM, delta)
+            q = p + _UHALF
+            _add_block(pre, base + half + _slot(q) + _U1 - (q & _BM), _TAIL, q & _BM, delta)
+            p += width
+        r += height
+
+
+@nb.njit(inline="always", cache=True)
+def _slot(q):
+    """The entry before column ``q`` of a row copy: the column's own entry is the next one.
+
+    Block b holds a 0 and then the running sums of its 32 columns, in entries
+    33 b .. 33 b + 32, so the entry before a block's first column is its 0:
+    a run's count is always the difference of two entries, with no test for
+    a run that starts a block.
+    """
+    return q + (q >> _U5)
+
+
+@nb.njit(inline="always", cache=True)
+def _window(sp, half):
+    """Where a run starting at padded column ``sp`` (at most 17 long) is in one block.
+
+    Returns (index of the entry before the run in the stored row, the run's
+    first lane in its block). Runs starting in columns 0..15 of a block are
+    read in the first copy of the row, the others in the second, whose blocks
+    start 16 columns later; ``half`` is the length of one copy.
+    """
+    h = (sp >> _U4) & _U1
+    q = sp + h * _UHALF
+    return h * half + _slot(q), q & _BM
+
+
+@nb.njit(inline="always", cache=True)
+def _span(pre, base, before, n):
+    """Packed 5-bit counts over the ``n`` entries after ``before``, modulo 2**16."""
+    return (np.uint64(pre[base + before + n]) - np.uint64(pre[base + before])) & _M16
+
+
+@nb.njit(inline="always", cache=True)
+def _survey_small(pre, rs, x, y, pad, counts, v):
+    """(empty, active, cop) cells in a diamond of constant radius ``v`` <= 8, centre included.
+
+    The rows dy and -dy have the same span, so they share their window, and
+    their sum still fits the 5-bit fields (at most 30); it is added to two
+    wide accumulators, one for the empty and cop fields, one for the active
+    field. ``counts`` gets each row's packed counts, rows dy = -v .. v.
+    """
+    uv = np.uint64(v)
+    half = rs >> _U1
+    centre = (y + pad) * rs
+    sp = x + pad - uv
+    before, _ = _window(sp, half)
+    mid = _span(pre, centre, before, np.uint64(2 * v + 1))
+    counts[v] = mid
+    ec = mid & _EC
+    act = mid & _A
+    for dy in range(1, v + 1):
+        sp += _U1
+        before, _ = _window(sp, half)
+        n = np.uint64(2 * (v - dy) + 1)
+        step = np.uint64(dy) * rs
+        a = _span(pre, centre - step, before, n)
+        b = _span(pre, centre + step, before, n)
+        counts[v - dy] = a
+        counts[v + dy] = b
+        both = a + b
+        ec += both & _EC
+        act += both & _A
+    return np.int64(ec & np.uint64(1023)), np.int64(act >> np.uint64(5)), \
+        np.int64(ec >> np.uint64(10))
+
+
+@nb.njit(inline="always", cache=True)
+def _kth_small(pre, rs, width, height, pad, x, y, counts, field, k, v):
+    """(x, y) of the k-th cell (from 0) counted by ``field`` in the diamond of radius ``v``.
+
+    Cells are in row order (dy = -v .. v), then left to right. ``counts`` is
+    from :func:`_survey_small`; ``field`` is 0 for empty cells, 5 for actives.
+    Both the row and the cell in it are found by vector compares, with no
+    branch that depends on the data.
+    """
+    row, before = _pick_row(counts, np.uint16(field), np.uint16(k))
+    dy = row - v
+    s = v - abs(dy)
+    at, lo = _window(x + pad - np.uint64(s), rs >> _U1)
+    base = (y + pad + np.uint64(row) - np.uint64(v)) * rs + at
+    off = _cells_before(pre, base + _U1 - lo, np.uint16(lo), np.uint16(lo + np.uint64(2 * s)),
+                        pre[base], np.uint16(field), np.uint16(k - before))
+    cx = np.int64(x) + off - s
+    if cx < 0:
+        cx += width
+    elif cx >= width:
+        cx -= width
+    cy = np.int64(y) + dy
+    if cy < 0:
+        cy += height
+    elif cy >= height:
+        cy -= height
+    return cx, cy
 
 
 @nb.njit(inline="always", cache=True)
 def _widen(s):
     """5-bit packed counts to 20-bit ones; the fields of ``s`` must be in 0..31."""
+    s = np.int64(s)
     return (s & 31) | ((s & (31 << 5)) << 15) | ((s & (31 << 10)) << 30)
 
 
 @nb.njit(inline="always", cache=True)
-def set_cell(pre, wp, width, pad, x, y, value):
-    """Write ``value`` at (x, y) and at its ghost copies, by updating the block sums."""
-    base = np.uint64(y * wp)
-    limit = np.uint64(width + 2 * pad)
-    p = np.uint64(x + pad)
-    while p >= np.uint64(width):  # leftmost copy of this column
-        p -= np.uint64(width)
-    while p < limit:
-        delta = value - _value(pre, base + p)
-        first = base + (p & ~_BM)
-        offset = p & _BM
-        for i in range(BLOCK):  # fixed width, so it vectorises: one masked add
-            pre[first + np.uint64(i)] += delta if np.uint64(i) >= offset else 0
-        p += np.uint64(width)
-
-
-@nb.njit(inline="always", cache=True)
-def _row_start(height, x, y, rows, k):
-    """(lattice row, first padded column) of diamond row k; all uint64."""
-    r = y + rows[k, 0]
-    if r >= height:
-        r -= height
-    return r, rows[k, 1] + x * rows[k, 3]
-
-
-@nb.njit(inline="always", cache=True)
 def _run_sum(pre, base, sp, n):
-    """Packed 20-bit counts over columns sp .. sp + n - 1 of the row at ``base``."""
+    """Packed 20-bit counts over padded columns sp .. sp + n - 1 of the row at ``base``.
+
+    Read in the first copy of the row, 16 aligned columns at a time: each
+    piece lies inside one block and holds at most 16 cells, so its 5-bit
+    counts are exact.
+    """
     ep = sp + n - _U1
-    inner = (sp & _BM) != _U0  # the run starts inside a block
-    head = np.int64(pre[base + sp - np.uint64(inner)]) * inner
-    b = sp | _BM  # last column of the first block; within the row
-    if n <= np.uint64(BLOCK + 1):  # at most one block edge: add the 5-bit fields
-        s = np.int64(pre[base + ep]) - head + np.int64(pre[base + b]) * (b < ep)
-        return _widen(s)
-    s = _widen(np.int64(pre[base + ep])) - _widen(head)
-    while b < ep:
-        s += _widen(np.int64(pre[base + b]))
-        b += np.uint64(BLOCK)
-    return s
+    total = np.int64(0)
+    c = sp
+    while c <= ep:
+        end = min(c | np.uint64(HALF - 1), ep)
+        total += _widen(_span(pre, base, _slot(c), end - c + _U1))
+        c = end + _U1
+    return total
 
 
 @nb.njit(inline="always", cache=True)
-def _survey(pre, wp, height, x, y, rows, rowsum):
-    """Packed (empty, active, cop) counts over the diamond, the centre included.
+def _survey_rows(pre, rs, x, y, rows, rowsum):
+    """(empty, active, cop) cells in the diamond given by a :func:`vision_rows` table.
 
-    Also leaves each row's counts in ``rowsum`` for :func:`_kth`.
+    The general path: any radius, and lattices where the diamond wraps onto
+    itself. ``rowsum`` gets each row's 20-bit packed counts.
     """
     total = np.int64(0)
     for k in range(rows.shape[0]):
-        r, sp = _row_start(height, x, y, rows, k)
-        s = _run_sum(pre, r * wp, sp, rows[k, 2])
+        s = _run_sum(pre, (y + rows[k, 4]) * rs, rows[k, 1] + x * rows[k, 3], rows[k, 2])
         rowsum[k] = s
         total += s
-    return total
+    return total & _FIELD, (total >> SHIFT_ACTIVE) & _FIELD, total >> SHIFT_COP
 
 
 @nb.njit(inline="always", cache=True)
-def _span(pre, base, sp, ep, inner, cross):
-    """5-bit packed counts over padded columns sp..ep (at most one block edge)."""
-    return (np.int64(pre[base + ep]) - np.int64(pre[base + sp - inner]) * np.int64(inner)
-            + np.int64(pre[base + (sp | _BM)]) * cross)
+def _kth_rows(pre, rs, width, height, pad, x, y, rows, rowsum, field, value, k):
+    """(x, y) of the k-th cell (from 0) holding ``value`` in the diamond of a row table.
 
-
-@nb.njit(inline="always", cache=True)
-def _survey_small(pre, wp, height, x, y, v, pad, rowsum):
-    """:func:`_survey` for a radius of at most 8 on a lattice at least 2v + 1 each way.
-
-    The rows dy and -dy of the diamond have the same span, so they share the
-    index arithmetic, and their sum still fits the 5-bit fields (at most 30),
-    so it is widened once per pair. ``rowsum`` gets 5-bit packed counts, rows
-    in the order of :func:`vision_rows` (dy = -v .. v).
+    ``rowsum`` is from :func:`_survey_rows`; ``field`` is 0 (empty cells) or
+    :data:`SHIFT_ACTIVE` (actives). Cells are read one by one in the first
+    copy of the chosen row.
     """
-    uv = np.uint64(v)
-    hw = height * wp
-    yb = y * wp
-    sp = x + np.uint64(pad) - uv
-    ep = x + np.uint64(pad) + uv
-    inner = np.uint64((sp & _BM) != _U0)
-    cross = np.int64((sp | _BM) < ep)
-    mid = _span(pre, yb, sp, ep, inner, cross)
-    rowsum[v] = mid
-    total = _widen(mid)
-    for dy in range(1, v + 1):
-        sp += _U1
-        ep -= _U1
-        step = np.uint64(dy) * wp
-        above = yb - step if yb >= step else yb + hw - step
-        below = yb + step
-        if below >= hw:
-            below -= hw
-        inner = np.uint64((sp & _BM) != _U0)
-        cross = np.int64((sp | _BM) < ep)
-        a = _span(pre, above, sp, ep, inner, cross)
-        b = _span(pre, below, sp, ep, inner, cross)
-        rowsum[v - dy] = a
-        rowsum[v + dy] = b
-        total += _widen(a + b)
-    return total
-
-
-@nb.njit(inline="always", cache=True)
-def _kth(pre, wp, width, height, pad, x, y, rows, rowsum, unit, field, value, k):
-    """(x, y) of the k-th cell holding ``value`` in the diamond, in row order.
-
-    ``rowsum`` holds per-row packed counts with fields ``unit`` bits apart;
-    ``field`` is 0, 1 or 2 for empty cells, actives or cops.
-    """
-    shift = field * unit
-    mask = (1 << unit) - 1
     for kk in range(rows.shape[0]):
-        n = (rowsum[kk] >> shift) & mask
+        n = (rowsum[kk] >> field) & _FIELD
         if k >= n:
             k -= n
             continue
-        r, sp = _row_start(height, x, y, rows, kk)
-        first = r * wp + sp
+        base = (y + rows[kk, 4]) * rs
+        sp = rows[kk, 1] + x * rows[kk, 3]
         seen = 0
         off = 0
-        for p in range(first, first + rows[kk, 2]):  # branch-free: off = cells before it
-            seen += _value(pre, p) == value
+        for p in range(sp, sp + rows[kk, 2]):  # branch-free: off = cells before it
+            seen += _span(pre, base, _slot(p), _U1) == value
             off += seen <= k
-        cx = np.int64(sp) + off - pad
+        cx = np.int64(sp) + off - np.int64(pad)
         if cx < 0:
             cx += width
         elif cx >= width:
             cx -= width
-        return cx, np.int64(r)
+        cy = np.int64(y + rows[kk, 0])
+        if cy >= height:
+            cy -= height
+        return cx, cy
     return -1, -1  # unreachable when rowsum is current
 
 
@@ -262,6 +479,26 @@ def arrest_table(k_arrest: float, n: int) -> np.ndarray:
     number of cells in vision, so the kernel looks P up instead of calling exp.
     """
     return np.array([1 - math.exp(-1 * k_arrest * r) for r in range(n + 1)])
+
+
+def arrest_grid(table: np.ndarray, rounding: int, limit: int = 256) -> np.ndarray:
+    """P for every (C, A), from :func:`arrest_table`, when f is round or floor.
+
+    grid[c, a] is exactly the entry of ``table`` that :func:`arrest_probability`
+    would pick, so looking it up gives the same bits, without the division
+    and the rounding in the agent's chain of dependent instructions. Empty
+    (the kernel computes P) under ``none`` or when the diamond has more than
+    ``limit`` cells (the grid would grow past a few hundred kB).
+    """
+    n = len(table) - 1
+    if rounding == NONE or n > limit:
+        return np.zeros((0, 0))
+    f = round if rounding == ROUND else math.floor
+    grid = np.zeros((n + 1, n + 2))
+    for c in range(1, n + 1):
+        for a in range(1, n + 2):
+            grid[c, a] = table[min(f(c / a), n)]
+    return grid
 
 
 @nb.njit(inline="always", cache=True)
@@ -277,16 +514,51 @@ def arrest_probability(cops, actives, k_arrest, rounding, table):
     return 1.0 - np.exp(-1.0 * k_arrest * ratio)
 
 
+@nb.njit(inline="always", cache=True)
+def _survey(pre, rs, x, y, pad, rows, rowsum, counts, small):
+    """(empty, active, cop) cells in vision, the centre included: unrolled or general path."""
+    if len(small) > 0:
+        return _survey_small(pre, rs, x, y, pad, counts, len(small))
+    return _survey_rows(pre, rs, x, y, rows, rowsum)
+
+
+@nb.njit(inline="always", cache=True)
+def _kth(pre, rs, width, height, pad, x, y, rows, rowsum, counts, small, active, k):
+    """(x, y) of the k-th empty cell (or active one, if ``active``) in vision."""
+    if len(small) > 0:
+        return _kth_small(pre, rs, width, height, pad, x, y, counts, 5 if active else 0, k,
+                          len(small))
+    return _kth_rows(pre, rs, width, height, pad, x, y, rows, rowsum,
+                     SHIFT_ACTIVE if active else 0, ACTIVE_CELL if active else EMPTY, k)
+
+
 @nb.njit(cache=True)
+def _counts_at(pre, width, height, pad, x, y, rows, small):
+    rowsum = np.zeros(rows.shape[0], dtype=np.int64)
+    counts = np.zeros(BLOCK, dtype=np.uint16)
+    rs = np.uint64(2 * stride(width, pad))
+    return _survey(pre, rs, np.uint64(x), np.uint64(y), np.uint64(pad), rows, rowsum, counts,
+                   small)
+
+
+@nb.njit(cache=True)
+def _kth_at(pre, width, height, pad, x, y, rows, small, active, k):
+    rowsum = np.zeros(rows.shape[0], dtype=np.int64)
+    counts = np.zeros(BLOCK, dtype=np.uint16)
+    rs = np.uint64(2 * stride(width, pad))
+    ux, uy, upad = np.uint64(x), np.uint64(y), np.uint64(pad)
+    _survey(pre, rs, ux, uy, upad, rows, rowsum, counts, small)
+    return _kth(pre, rs, width, height, upad, ux, uy, rows, rowsum, counts, small, active, k)
+
+
 def neighbourhood_counts(pre, width, height, pad, x, y, rows, small):
     """(empty, active, cop) cells around (x, y), the centre included; for tests."""
-    rowsum = np.zeros(rows.shape[0], dtype=np.int64)
-    wp, ux, uy = np.uint64(stride(width, pad)), np.uint64(x), np.uint64(y)
-    if small >= 0:
-        seen = _survey_small(pre, wp, np.uint64(height), ux, uy, small, pad, rowsum)
-    else:
-        seen = _survey(pre, wp, np.uint64(height), ux, uy, rows, rowsum)
-    return seen & _FIELD, (seen >> SHIFT_ACTIVE) & _FIELD, seen >> SHIFT_COP
+    return tuple(int(c) for c in _counts_at(pre, width, height, pad, x, y, rows, small))
+
+
+def kth_cell(pre, width, height, pad, x, y, rows, small, active, k):
+    """(x, y) of the k-th empty (or active) cell around (x, y), in row order; for tests."""
+    return tuple(int(c) for c in _kth_at(pre, width, height, pad, x, y, rows, small, active, k))
 
 
 @nb.njit(inline="always", cache=True)
@@ -297,9 +569,10 @@ def _pick(key, step, slot, n):
 
 
 @nb.njit(inline="always", cache=True)
-def _move(pre, occ, px, py, wp, width, pad, a, x, y, nx, ny, value):
-    set_cell(pre, wp, width, pad, x, y, EMPTY)
-    set_cell(pre, wp, width, pad, nx, ny, value)
+def _move(pre, occ, px, py, rs, width, height, pad, a, x, y, nx, ny, was, value):
+    """Agent ``a`` leaves (x, y), where its cell held ``was``, for (nx, ny), to hold ``value``."""
+    _add(pre, rs, width, height, pad, x, y, EMPTY - was)
+    _add(pre, rs, width, height, pad, np.uint64(nx), np.uint64(ny), value - EMPTY)
     occ[y * width + x] = -1
     occ[ny * width + nx] = a
     px[a] = nx
@@ -310,9 +583,10 @@ def _move(pre, occ, px, py, wp, width, pad, a, x, y, nx, ny, value):
 # counting the arrays handed to the inlined helpers cost no atomic increments
 # and decrements in the hot loop (about 6% of the step).
 @nb.njit(cache=True, _nrt=False)
-def step_kernel(pre, occ, px, py, state, hardship, risk, jail, order, rowsum,
+def step_kernel(pre, occ, px, py, state, hardship, risk, jail, order, rowsum, counts,
                 width, height, pad, n_cit, cit_rows, cop_rows, cit_small, cop_small,
-                legitimacy, threshold, k_arrest, rounding, p_table, max_jail, life, movement,
+                legitimacy, threshold, k_arrest, rounding, p_table, p_grid, max_jail, life,
+                movement,
                 key_order, key_move, key_pick, key_term, step):
     """One step of Mesa's rules: every agent acts once, sequentially, in a random order.
 
@@ -323,13 +597,11 @@ def step_kernel(pre, occ, px, py, state, hardship, risk, jail, order, rowsum,
     empty cell in vision. A cop jails a random active citizen in vision, then
     moves likewise. Each agent sees the lattice as the agents before it left it.
 
-    ``cit_small`` / ``cop_small`` are the radius when :func:`_survey_small`
-    applies, else -1.
+    ``cit_small`` / ``cop_small`` are from :func:`small_radius`: a tuple whose
+    length is the radius when the unrolled path applies, else empty.
     """
-    wp = stride(width, pad)
-    cit_unit = 5 if cit_small >= 0 else 20
-    cop_unit = 5 if cop_small >= 0 else 20
-    uwp, uh = np.uint64(wp), np.uint64(height)
+    rs = np.uint64(2 * stride(width, pad))
+    uw, uh, upad = np.uint64(width), np.uint64(height), np.uint64(pad)
     n_all = px.shape[0]
     if n_all == 0:
         return
@@ -359,49 +631,47 @@ def step_kernel(pre, occ, px, py, state, hardship, risk, jail, order, rowsum,
                     jail[a] -= 1
                 continue
             was = state[a]
-            if cit_small >= 0:
-                seen = _survey_small(pre, uwp, uh, ux, uy, cit_small, pad, rowsum)
-            else:
-                seen = _survey(pre, uwp, uh, ux, uy, cit_rows, rowsum)
-            actives = (seen >> SHIFT_ACTIVE) & _FIELD
+            empties, actives, cops = _survey(pre, rs, ux, uy, upad, cit_rows, rowsum, counts,
+                                              cit_small)
             if was == ACTIVE:
                 actives -= 1  # Mesa's neighbourhood leaves out the centre ...
             actives += 1  # ... and the citizen counts itself
-            p_arrest = arrest_probability(seen >> SHIFT_COP, actives, k_arrest, rounding,
-                                          p_table)
+            if p_grid.shape[0] > 0:
+                p_arrest = p_grid[cops, actives]
+            else:
+                p_arrest = arrest_probability(cops, actives, k_arrest, rounding, p_table)
             now = QUIET
             if hardship[a] * grievance_scale - risk[a] * p_arrest > threshold:
                 now = ACTIVE
+            state[a] = now
+            old = ACTIVE_CELL if was == ACTIVE else HELD
             value = ACTIVE_CELL if now == ACTIVE else HELD
-            if now != was:
-                state[a] = now
-                set_cell(pre, wp, width, pad, x, y, value)
-            empties = seen & _FIELD
             if movement and empties > 0:
+                # The change of state needs no write of its own: the cell is
+                # left, and the pick below counts empty cells only.
                 k = _pick(key_move, step, a, empties)
-                nx, ny = _kth(pre, uwp, width, uh, pad, ux, uy, cit_rows, rowsum, cit_unit,
-                              0, EMPTY, k)
-                _move(pre, occ, px, py, wp, width, pad, a, x, y, nx, ny, value)
+                nx, ny = _kth(pre, rs, width, height, upad, ux, uy, cit_rows, rowsum,
+                              counts, cit_small, False, k)
+                _move(pre, occ, px, py, rs, uw, uh, upad, a, ux, uy, nx, ny, old, value)
+            elif value != old:
+                _add(pre, rs, uw, uh, upad, ux, uy, value - old)
         else:
-            if cop_small >= 0:
-                seen = _survey_small(pre, uwp, uh, ux, uy, cop_small, pad, rowsum)
-            else:
-                seen = _survey(pre, uwp, uh, ux, uy, cop_rows, rowsum)
-            actives = (seen >> SHIFT_ACTIVE) & _FIELD
+            empties, actives, _ = _survey(pre, rs, ux, uy, upad, cop_rows, rowsum, counts,
+                                           cop_small)
             if actives > 0:
                 k = _pick(key_pick, step, a, actives)
-                tx, ty = _kth(pre, uwp, width, uh, pad, ux, uy, cop_rows, rowsum, cop_unit,
-                              1, ACTIVE_CELL, k)
+                tx, ty = _kth(pre, rs, width, height, upad, ux, uy, cop_rows, rowsum,
+                              counts, cop_small, True, k)
                 victim = occ[ty * width + tx]
-                set_cell(pre, wp, width, pad, tx, ty, HELD)
+                _add(pre, rs, uw, uh, upad, np.uint64(tx), np.uint64(ty), HELD - ACTIVE_CELL)
                 state[victim] = JAILED
                 jail[victim] = LIFE if life else _pick(key_term, step, a, max_jail + 1)
-            empties = seen & _FIELD
             if movement and empties > 0:
                 k = _pick(key_move, step, a, empties)
-                nx, ny = _kth(pre, uwp, width, uh, pad, ux, uy, cop_rows, rowsum, cop_unit,
-                              0, EMPTY, k)
-                _move(pre, occ, px, py, wp, width, pad, a, x, y, nx, ny, COP_CELL)
+                nx, ny = _kth(pre, rs, width, height, upad, ux, uy, cop_rows, rowsum,
+                              counts, cop_small, False, k)
+                _move(pre, occ, px, py, rs, uw, uh, upad, a, ux, uy, nx, ny, COP_CELL,
+                      COP_CELL)
 
 
 @nb.njit(cache=True)
@@ -422,9 +692,9 @@ def count_states(state, px, n_cit, out):
 
 
 @nb.njit(cache=True)
-def remove_cops(pre, occ, px, py, width, pad, n_cit, n_remove, key, step):
+def remove_cops(pre, occ, px, py, width, height, pad, n_cit, n_remove, key, step):
     """Take ``n_remove`` cops, chosen uniformly at random, off the lattice."""
-    wp = stride(width, pad)
+    rs = np.uint64(2 * stride(width, pad))
     for k in range(n_remove):
         present = 0
         for a in range(n_cit, px.shape[0]):
@@ -440,7 +710,8 @@ def remove_cops(pre, occ, px, py, width, pad, n_cit, n_remove, key, step):
                 continue
             if j == 0:
                 x, y = np.int64(px[a]), np.int64(py[a])
-                set_cell(pre, wp, width, pad, x, y, EMPTY)
+                _add(pre, rs, np.uint64(width), np.uint64(height), np.uint64(pad),
+                     np.uint64(x), np.uint64(y), EMPTY - COP_CELL)
                 occ[y * width + x] = -1
                 px[a] = -1
                 py[a] = -1
