@@ -15,3 +15,10 @@ class InputError(ValueError):
         self.where = where
         self.message = message
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class NotFound(InputError):
+    """Bad input that names something that does not exist (a scenario, a job, a file).
+
+    The CLI treats it as any bad input; the web API answers 404 instead of 422.
+    """

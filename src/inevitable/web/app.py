@@ -22,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 
 from inevitable import __version__
-from inevitable.errors import InputError
+from inevitable.errors import InputError, NotFound
 from inevitable.web.jobs import QueueFull
 from inevitable.web.routes import api
 from inevitable.web.service import Service
@@ -90,11 +90,11 @@ def create_app(service_factory=None, **options: Any) -> FastAPI:
         import re
 
         if not re.match(_REPORT_FILE, file_path):
-            raise InputError("no such file in a report", "path")
+            raise NotFound("no such file in a report", "path")
         d = request.app.state.service.verdict_dir(verdict_id)
         f = d / file_path
         if not f.is_file():
-            raise InputError(f"the report has no '{file_path}'", "path")
+            raise NotFound(f"the report has no '{file_path}'", "path")
         return FileResponse(f)
 
     return app
@@ -103,9 +103,7 @@ def create_app(service_factory=None, **options: Any) -> FastAPI:
 def _errors(app: FastAPI) -> None:
     @app.exception_handler(InputError)
     async def bad_input(request: Request, exc: InputError) -> JSONResponse:
-        message = exc.message  # without the 'where: ' prefix str(exc) carries
-        status = 404 if message.startswith(("unknown scenario", "no verdict", "no job")) \
-            or "no such file" in message or "has no '" in message else 422
+        status = 404 if isinstance(exc, NotFound) else 422
         return JSONResponse({"detail": _one_line(str(exc))}, status_code=status)
 
     @app.exception_handler(QueueFull)

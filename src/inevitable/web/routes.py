@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from inevitable.errors import InputError
+from inevitable.errors import NotFound
 from inevitable.web.models import EnsembleIn, PlayIn, StrategyCheckIn, VerdictIn
 from inevitable.web.service import Service
 
@@ -66,7 +66,7 @@ def job(job_id: str, request: Request) -> dict[str, Any]:
     service = _service(request)
     found = service.jobs.get(job_id)
     if found is None:
-        raise InputError(f"no job '{job_id}' (jobs are forgotten after a while or a "
+        raise NotFound(f"no job '{job_id}' (jobs are forgotten after a while or a "
                          "restart; submit it again, its runs are in the store)", "job")
     return found.to_dict(service.jobs.position(found))
 

@@ -19,7 +19,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from inevitable.errors import InputError
+from inevitable.errors import InputError, NotFound
 from inevitable.experiments.compare import compare, pick_theories, strategies_of
 from inevitable.experiments.pool import kept_open
 from inevitable.game import game, summary, turn
@@ -70,7 +70,7 @@ class Service:
     def scenario(self, name: str) -> Scenario:
         sc = self.scenarios.get(name)
         if sc is None:
-            raise InputError(f"unknown scenario '{name}' (available: "
+            raise NotFound(f"unknown scenario '{name}' (available: "
                              f"{', '.join(self.scenarios)})", "scenario")
         return sc
 
@@ -218,10 +218,10 @@ class Service:
 
     def verdict_dir(self, verdict_id: str) -> Path:
         if not _VERDICT_ID.match(verdict_id):
-            raise InputError("not a verdict id", "verdict")
+            raise NotFound("not a verdict id", "verdict")
         d = self.results / VERDICTS_DIR / verdict_id
         if not (d / "verdict.json").is_file():
-            raise InputError(f"no verdict '{verdict_id}' in the results store", "verdict")
+            raise NotFound(f"no verdict '{verdict_id}' in the results store", "verdict")
         return d
 
     def latest_verdict(self, scenario_name: str) -> dict[str, Any] | None:
