@@ -179,6 +179,8 @@ def tiny_world(citizens, cops, w=5, h=5, cit_vision=2, cop_vision=1, step=1, see
         np.empty(64, np.int64), np.zeros(kern.BLOCK, np.uint16), w, h, pad, n_cit,
         kern.vision_rows(cit_vision, w, h, pad), kern.vision_rows(cop_vision, w, h, pad),
         kern.small_radius(cit_vision, w, h), kern.small_radius(cop_vision, w, h),
+        kern.window_table(len(kern.small_radius(cit_vision, w, h)), w, pad),
+        kern.window_table(len(kern.small_radius(cop_vision, w, h)), w, pad),
         legitimacy, threshold, 2.3, rounding, table, kern.arrest_grid(table, rounding),
         max_jail, False, movement, *keys, step)
     return world

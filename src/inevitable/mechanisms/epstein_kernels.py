@@ -26,7 +26,8 @@ and a subtraction per row of the diamond, with no branch.
 * The radius of the common case is a compile-time constant (the length of a
   tuple argument, so numba compiles one kernel per radius): the loops over the
   rows of the diamond are fully unrolled, and the k-th cell is found without
-  a data-dependent branch.
+  a data-dependent branch. Where each row of the diamond is read (which copy,
+  which entry) is looked up in a table by the centre's column.
 * Diamonds that wrap onto themselves (a lattice smaller than 2v + 1 either
   way) or radii above 8 take a general path driven by a table of rows, which
   also removes duplicate cells.
@@ -209,38 +210,42 @@ def _block_of(context, builder, array_type, array, index):
 
 
 @intrinsic
-def _pick_row(typingctx, counts, field, k):
+def _pick_row(typingctx, counts, field, k, small):
     """(r, cells in rows before r) for the row r holding the k-th counted cell (from 0).
 
-    ``counts`` holds 32 uint16 packed row counts (rows of the diamond, then
-    zeros); the count is the 5-bit field at bit ``field``. A running sum over
-    the lanes (five shift-and-add steps) gives the total up to each row; r is
-    the number of rows whose total is at most k, and the total before it is
-    the largest such total. No branch, about 20 vector instructions, where a
-    loop over 15 rows took about 15 ns.
+    ``counts`` holds the uint16 packed counts of the 2v + 1 rows of the
+    diamond (v = ``len(small)``), then zeros; the count is the 5-bit field at
+    bit ``field``. A running sum over the lanes (log2 of the lanes
+    shift-and-add steps) gives the total up to each row; r is the number of
+    rows whose total is at most k, and the total before it is the largest such
+    total. No branch: about 20 vector instructions, where a loop over 15 rows
+    took about 15 ns. 16 lanes when the rows fit (v <= 7), else 32.
     """
-    sig = nb.types.UniTuple(nb.types.int64, 2)(counts, field, k)
+    sig = nb.types.UniTuple(nb.types.int64, 2)(counts, field, k, small)
+    width = 16 if 2 * len(small) + 1 <= 16 else BLOCK
 
     def codegen(context, builder, signature, args):
-        counts_v, field_v, k_v = args
-        lanes = ir.VectorType(ir.IntType(16), BLOCK)
+        counts_v, field_v, k_v, _ = args
+        lanes = ir.VectorType(ir.IntType(16), width)
         zero = ir.Constant(lanes, None)
-        rows = _block_of(context, builder, signature.args[0], counts_v,
-                         ir.Constant(ir.IntType(64), 0))
+        data = context.make_array(signature.args[0])(context, builder, counts_v).data
+        rows = builder.load(builder.bitcast(data, lanes.as_pointer()), align=2)
         c = builder.and_(builder.lshr(rows, _splat(builder, lanes, field_v)),
                          _splat(builder, lanes, ir.Constant(ir.IntType(16), 31)))
         total = c
-        for s in (1, 2, 4, 8, 16):  # total[i] = c[0] + ... + c[i]
+        s = 1
+        while s < width:  # total[i] = c[0] + ... + c[i]
             moved = builder.shuffle_vector(
-                total, zero, ir.Constant(ir.VectorType(ir.IntType(32), BLOCK),
-                                         [i - s if i >= s else BLOCK for i in range(BLOCK)]))
+                total, zero, ir.Constant(ir.VectorType(ir.IntType(32), width),
+                                         [i - s if i >= s else width for i in range(width)]))
             total = builder.add(total, moved)
+            s *= 2
         full = builder.icmp_unsigned("<=", total, _splat(builder, lanes, k_v))
         row = _count_true(builder, full)
         kept = builder.select(full, total, zero)
         umax = cgutils.get_or_insert_function(
             builder.module, ir.FunctionType(lanes.element, [lanes]),
-            f"llvm.vector.reduce.umax.v{BLOCK}i16")
+            f"llvm.vector.reduce.umax.v{width}i16")
         before = builder.zext(builder.call(umax, [kept]), ir.IntType(64))
         return context.make_tuple(builder, signature.return_type, [row, before])
 
@@ -289,11 +294,18 @@ def _add(pre, rs, width, height, pad, x, y, delta):
     rows = height + pad + pad
     cols = width + pad + pad
     r = y + pad
-    while r >= height:  # the topmost copy
-        r -= height
-    p0 = x + pad
-    while p0 >= width:  # the leftmost copy
-        p0 -= width
+    if rows <= height + height and cols <= width + width:
+        # At most two copies each way: the topmost and leftmost without a loop,
+        # so without a branch on the cell's position.
+        r -= height * np.uint64(r >= height)
+        p0 = x + pad
+        p0 -= width * np.uint64(p0 >= width)
+    else:
+        while r >= height:  # the topmost copy
+            r -= height
+        p0 = x + pad
+        while p0 >= width:  # the leftmost copy
+            p0 -= width
     while r < rows:
         base = r * rs
         p = p0
@@ -318,46 +330,50 @@ def _slot(q):
 
 
 @nb.njit(inline="always", cache=True)
-def _window(sp, half):
-    """Where a run starting at padded column ``sp`` (at most 17 long) is in one block.
-
-    Returns (index of the entry before the run in the stored row, the run's
-    first lane in its block). Runs starting in columns 0..15 of a block are
-    read in the first copy of the row, the others in the second, whose blocks
-    start 16 columns later; ``half`` is the length of one copy.
-    """
-    h = (sp >> _U4) & _U1
-    q = sp + h * _UHALF
-    return h * half + _slot(q), q & _BM
-
-
-@nb.njit(inline="always", cache=True)
 def _span(pre, base, before, n):
     """Packed 5-bit counts over the ``n`` entries after ``before``, modulo 2**16."""
     return (np.uint64(pre[base + before + n]) - np.uint64(pre[base + before])) & _M16
 
 
+def window_table(v: int, width: int, pad: int) -> np.ndarray:
+    """Where each row of a diamond of radius ``v`` is read, for each centre column.
+
+    Entry x * (v + 1) + d is the index, in a stored row, of the entry before
+    the run of the rows d and -d from the centre x: padded columns
+    sp = x + pad - v + d on, at most 17 of them, which lie in one block. Runs
+    starting in columns 0..15 of a block are read in the first copy of the
+    row, the others in the second, whose blocks start 16 columns later (at
+    ``stride`` entries); the run's first lane in its block is sp % 16. The
+    survey reads this table (for x in 0..width-1) instead of computing the
+    index, which took seven instructions a pair of rows.
+    """
+    half = stride(width, pad)
+    sp = (np.arange(width)[:, None] + pad - v + np.arange(v + 1)[None, :]).astype(np.int64)
+    h = (sp >> 4) & 1  # 1: read in the second copy
+    q = sp + h * HALF
+    return (h * half + q + (q >> 5)).astype(np.uint32).ravel()
+
+
 @nb.njit(inline="always", cache=True)
-def _survey_small(pre, rs, x, y, pad, counts, v):
+def _survey_small(pre, rs, x, y, pad, counts, win, v):
     """(empty, active, cop) cells in a diamond of constant radius ``v`` <= 8, centre included.
 
-    The rows dy and -dy have the same span, so they share their window, and
-    their sum still fits the 5-bit fields (at most 30); it is added to two
-    wide accumulators, one for the empty and cop fields, one for the active
-    field. ``counts`` gets each row's packed counts, rows dy = -v .. v.
+    ``win`` is :func:`window_table` for this radius.
+
+    The rows dy and -dy have the same span, so they share their window (read
+    from ``win``, see :func:`window_table`), and their sum still fits the
+    5-bit fields (at most 30); it is added to two wide accumulators, one for
+    the empty and cop fields, one for the active field. ``counts`` gets each
+    row's packed counts, rows dy = -v .. v.
     """
-    uv = np.uint64(v)
-    half = rs >> _U1
     centre = (y + pad) * rs
-    sp = x + pad - uv
-    before, _ = _window(sp, half)
-    mid = _span(pre, centre, before, np.uint64(2 * v + 1))
+    w0 = x * np.uint64(v + 1)
+    mid = _span(pre, centre, np.uint64(win[w0]), np.uint64(2 * v + 1))
     counts[v] = mid
     ec = mid & _EC
     act = mid & _A
     for dy in range(1, v + 1):
-        sp += _U1
-        before, _ = _window(sp, half)
+        before = np.uint64(win[w0 + np.uint64(dy)])
         n = np.uint64(2 * (v - dy) + 1)
         step = np.uint64(dy) * rs
         a = _span(pre, centre - step, before, n)
@@ -372,7 +388,7 @@ def _survey_small(pre, rs, x, y, pad, counts, v):
 
 
 @nb.njit(inline="always", cache=True)
-def _kth_small(pre, rs, width, height, pad, x, y, counts, field, k, v):
+def _kth_small(pre, rs, width, height, pad, x, y, counts, win, field, k, small):
     """(x, y) of the k-th cell (from 0) counted by ``field`` in the diamond of radius ``v``.
 
     Cells are in row order (dy = -v .. v), then left to right. ``counts`` is
@@ -380,10 +396,12 @@ def _kth_small(pre, rs, width, height, pad, x, y, counts, field, k, v):
     Both the row and the cell in it are found by vector compares, with no
     branch that depends on the data.
     """
-    row, before = _pick_row(counts, np.uint16(field), np.uint16(k))
+    v = len(small)
+    row, before = _pick_row(counts, np.uint16(field), np.uint16(k), small)
     dy = row - v
     s = v - abs(dy)
-    at, lo = _window(x + pad - np.uint64(s), rs >> _U1)
+    at = np.uint64(win[x * np.uint64(v + 1) + np.uint64(v - s)])
+    lo = (x + pad - np.uint64(s)) & np.uint64(HALF - 1)  # the run's first lane in its block
     base = (y + pad + np.uint64(row) - np.uint64(v)) * rs + at
     off = _cells_before(pre, base + _U1 - lo, np.uint16(lo), np.uint16(lo + np.uint64(2 * s)),
                         pre[base], np.uint16(field), np.uint16(k - before))
@@ -515,50 +533,54 @@ def arrest_probability(cops, actives, k_arrest, rounding, table):
 
 
 @nb.njit(inline="always", cache=True)
-def _survey(pre, rs, x, y, pad, rows, rowsum, counts, small):
+def _survey(pre, rs, x, y, pad, rows, rowsum, counts, win, small):
     """(empty, active, cop) cells in vision, the centre included: unrolled or general path."""
     if len(small) > 0:
-        return _survey_small(pre, rs, x, y, pad, counts, len(small))
+        return _survey_small(pre, rs, x, y, pad, counts, win, len(small))
     return _survey_rows(pre, rs, x, y, rows, rowsum)
 
 
 @nb.njit(inline="always", cache=True)
-def _kth(pre, rs, width, height, pad, x, y, rows, rowsum, counts, small, active, k):
+def _kth(pre, rs, width, height, pad, x, y, rows, rowsum, counts, win, small, active, k):
     """(x, y) of the k-th empty cell (or active one, if ``active``) in vision."""
     if len(small) > 0:
-        return _kth_small(pre, rs, width, height, pad, x, y, counts, 5 if active else 0, k,
-                          len(small))
+        return _kth_small(pre, rs, width, height, pad, x, y, counts, win, 5 if active else 0,
+                          k, small)
     return _kth_rows(pre, rs, width, height, pad, x, y, rows, rowsum,
                      SHIFT_ACTIVE if active else 0, ACTIVE_CELL if active else EMPTY, k)
 
 
 @nb.njit(cache=True)
-def _counts_at(pre, width, height, pad, x, y, rows, small):
+def _counts_at(pre, width, height, pad, x, y, rows, win, small):
     rowsum = np.zeros(rows.shape[0], dtype=np.int64)
     counts = np.zeros(BLOCK, dtype=np.uint16)
     rs = np.uint64(2 * stride(width, pad))
     return _survey(pre, rs, np.uint64(x), np.uint64(y), np.uint64(pad), rows, rowsum, counts,
-                   small)
+                   win, small)
 
 
 @nb.njit(cache=True)
-def _kth_at(pre, width, height, pad, x, y, rows, small, active, k):
+def _kth_at(pre, width, height, pad, x, y, rows, win, small, active, k):
     rowsum = np.zeros(rows.shape[0], dtype=np.int64)
     counts = np.zeros(BLOCK, dtype=np.uint16)
     rs = np.uint64(2 * stride(width, pad))
     ux, uy, upad = np.uint64(x), np.uint64(y), np.uint64(pad)
-    _survey(pre, rs, ux, uy, upad, rows, rowsum, counts, small)
-    return _kth(pre, rs, width, height, upad, ux, uy, rows, rowsum, counts, small, active, k)
+    _survey(pre, rs, ux, uy, upad, rows, rowsum, counts, win, small)
+    return _kth(pre, rs, width, height, upad, ux, uy, rows, rowsum, counts, win, small, active,
+                k)
 
 
 def neighbourhood_counts(pre, width, height, pad, x, y, rows, small):
     """(empty, active, cop) cells around (x, y), the centre included; for tests."""
-    return tuple(int(c) for c in _counts_at(pre, width, height, pad, x, y, rows, small))
+    win = window_table(len(small), width, pad)
+    return tuple(int(c) for c in _counts_at(pre, width, height, pad, x, y, rows, win, small))
 
 
 def kth_cell(pre, width, height, pad, x, y, rows, small, active, k):
     """(x, y) of the k-th empty (or active) cell around (x, y), in row order; for tests."""
-    return tuple(int(c) for c in _kth_at(pre, width, height, pad, x, y, rows, small, active, k))
+    win = window_table(len(small), width, pad)
+    return tuple(int(c) for c in _kth_at(pre, width, height, pad, x, y, rows, win, small,
+                                         active, k))
 
 
 @nb.njit(inline="always", cache=True)
@@ -585,6 +607,7 @@ def _move(pre, occ, px, py, rs, width, height, pad, a, x, y, nx, ny, was, value)
 @nb.njit(cache=True, _nrt=False)
 def step_kernel(pre, occ, px, py, state, hardship, risk, jail, order, rowsum, counts,
                 width, height, pad, n_cit, cit_rows, cop_rows, cit_small, cop_small,
+                cit_win, cop_win,
                 legitimacy, threshold, k_arrest, rounding, p_table, p_grid, max_jail, life,
                 movement,
                 key_order, key_move, key_pick, key_term, step):
@@ -598,7 +621,9 @@ def step_kernel(pre, occ, px, py, state, hardship, risk, jail, order, rowsum, co
     moves likewise. Each agent sees the lattice as the agents before it left it.
 
     ``cit_small`` / ``cop_small`` are from :func:`small_radius`: a tuple whose
-    length is the radius when the unrolled path applies, else empty.
+    length is the radius when the unrolled path applies, else empty;
+    ``cit_win`` / ``cop_win`` from :func:`window_table` for the radius
+    ``len(cit_small)`` / ``len(cop_small)``.
     """
     rs = np.uint64(2 * stride(width, pad))
     uw, uh, upad = np.uint64(width), np.uint64(height), np.uint64(pad)
@@ -632,7 +657,7 @@ def step_kernel(pre, occ, px, py, state, hardship, risk, jail, order, rowsum, co
                 continue
             was = state[a]
             empties, actives, cops = _survey(pre, rs, ux, uy, upad, cit_rows, rowsum, counts,
-                                              cit_small)
+                                              cit_win, cit_small)
             if was == ACTIVE:
                 actives -= 1  # Mesa's neighbourhood leaves out the centre ...
             actives += 1  # ... and the citizen counts itself
@@ -651,17 +676,17 @@ def step_kernel(pre, occ, px, py, state, hardship, risk, jail, order, rowsum, co
                 # left, and the pick below counts empty cells only.
                 k = _pick(key_move, step, a, empties)
                 nx, ny = _kth(pre, rs, width, height, upad, ux, uy, cit_rows, rowsum,
-                              counts, cit_small, False, k)
+                              counts, cit_win, cit_small, False, k)
                 _move(pre, occ, px, py, rs, uw, uh, upad, a, ux, uy, nx, ny, old, value)
             elif value != old:
                 _add(pre, rs, uw, uh, upad, ux, uy, value - old)
         else:
             empties, actives, _ = _survey(pre, rs, ux, uy, upad, cop_rows, rowsum, counts,
-                                           cop_small)
+                                           cop_win, cop_small)
             if actives > 0:
                 k = _pick(key_pick, step, a, actives)
                 tx, ty = _kth(pre, rs, width, height, upad, ux, uy, cop_rows, rowsum,
-                              counts, cop_small, True, k)
+                              counts, cop_win, cop_small, True, k)
                 victim = occ[ty * width + tx]
                 _add(pre, rs, uw, uh, upad, np.uint64(tx), np.uint64(ty), HELD - ACTIVE_CELL)
                 state[victim] = JAILED
@@ -669,7 +694,7 @@ def step_kernel(pre, occ, px, py, state, hardship, risk, jail, order, rowsum, co
             if movement and empties > 0:
                 k = _pick(key_move, step, a, empties)
                 nx, ny = _kth(pre, rs, width, height, upad, ux, uy, cop_rows, rowsum,
-                              counts, cop_small, False, k)
+                              counts, cop_win, cop_small, False, k)
                 _move(pre, occ, px, py, rs, uw, uh, upad, a, ux, uy, nx, ny, COP_CELL,
                       COP_CELL)
 
@@ -717,3 +742,4 @@ def remove_cops(pre, occ, px, py, width, height, pad, n_cit, n_remove, key, step
                 py[a] = -1
                 break
             j -= 1
+
