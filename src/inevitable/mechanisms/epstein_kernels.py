@@ -281,6 +281,40 @@ def _cells_before(typingctx, pre, block, lo, hi, start, field, k):
     return sig, codegen
 
 
+@intrinsic
+def _cells_in_run(typingctx, pre, before, last, field, k, small):
+    """How many of the entries before + 1 .. before + 1 + last count at most k cells.
+
+    The entries are running sums of packed counts and ``pre[before]`` is the
+    running sum before them, so ((pre - pre[before]) >> field) & 31 is the
+    number of counted cells up to each entry: the number of entries whose
+    count is at most k is the offset of the k-th counted cell in the run. The
+    run (at most 2v + 1 <= 16 entries after ``before``: radius v <= 7) lies in
+    one block, so this 16-lane read stays in that block and in the cache lines
+    the survey has just read; :func:`_cells_before` reads the whole block.
+    """
+    sig = nb.types.int64(pre, before, last, field, k, small)
+    width = HALF
+
+    def codegen(context, builder, signature, args):
+        pre_v, before_v, last_v, field_v, k_v, _ = args
+        lanes = ir.VectorType(ir.IntType(16), width)
+        data = context.make_array(signature.args[0])(context, builder, pre_v).data
+        start = builder.load(builder.gep(data, [before_v]))
+        at = builder.gep(data, [builder.add(before_v, ir.Constant(before_v.type, 1))])
+        entries = builder.load(builder.bitcast(at, lanes.as_pointer()), align=2)
+        seen = builder.and_(
+            builder.lshr(builder.sub(entries, _splat(builder, lanes, start)),
+                         _splat(builder, lanes, field_v)),
+            _splat(builder, lanes, ir.Constant(ir.IntType(16), 31)))
+        index = ir.Constant(lanes, list(range(width)))
+        inside = builder.icmp_unsigned("<=", index, _splat(builder, lanes, last_v))
+        below = builder.icmp_unsigned("<=", seen, _splat(builder, lanes, k_v))
+        return _count_true(builder, builder.and_(inside, below))
+
+    return sig, codegen
+
+
 @nb.njit(inline="always", cache=True)
 def _add(pre, rs, width, height, pad, x, y, delta):
     """Add ``delta`` (mod 2**16) to the value of cell (x, y), in all its copies.
@@ -401,10 +435,15 @@ def _kth_small(pre, rs, width, height, pad, x, y, counts, win, field, k, small):
     dy = row - v
     s = v - abs(dy)
     at = np.uint64(win[x * np.uint64(v + 1) + np.uint64(v - s)])
-    lo = (x + pad - np.uint64(s)) & np.uint64(HALF - 1)  # the run's first lane in its block
     base = (y + pad + np.uint64(row) - np.uint64(v)) * rs + at
-    off = _cells_before(pre, base + _U1 - lo, np.uint16(lo), np.uint16(lo + np.uint64(2 * s)),
-                        pre[base], np.uint16(field), np.uint16(k - before))
+    if 2 * v + 1 <= HALF:  # a constant: the run fits 16 lanes
+        off = _cells_in_run(pre, base, np.uint16(2 * s), np.uint16(field),
+                            np.uint16(k - before), small)
+    else:
+        lo = (x + pad - np.uint64(s)) & np.uint64(HALF - 1)  # the run's first lane in its block
+        off = _cells_before(pre, base + _U1 - lo, np.uint16(lo),
+                            np.uint16(lo + np.uint64(2 * s)), pre[base], np.uint16(field),
+                            np.uint16(k - before))
     cx = np.int64(x) + off - s
     if cx < 0:
         cx += width
@@ -633,24 +672,27 @@ def step_kernel(pre, occ, px, py, state, hardship, risk, jail, order, rowsum, co
     grievance_scale = 1.0 - legitimacy
     for i in range(n_all):
         order[i] = i
+    un_cit = np.uint64(n_cit)
     for i in range(n_all - 1, 0, -1):  # Fisher-Yates, one draw per position
-        j = _pick(key_order, step, i, i + 1)
-        tmp = order[i]
-        order[i] = order[j]
+        j = np.uint64(_pick(key_order, step, i, i + 1))
+        ui = np.uint64(i)
+        tmp = order[ui]
+        order[ui] = order[j]
         order[j] = tmp
-    a_next = order[0]
+    # Indices are unsigned: numba checks a signed index for a negative value.
+    a_next = np.uint64(order[0])
     x_next, y_next = np.int64(px[a_next]), np.int64(py[a_next])
     for idx in range(n_all):
         # The next agent's position is read one turn early, to hide the cache
         # miss; only an agent's own turn moves it, so it cannot go stale.
         a, x, y = a_next, x_next, y_next
         if idx + 1 < n_all:
-            a_next = order[idx + 1]
+            a_next = np.uint64(order[idx + 1])
             x_next, y_next = np.int64(px[a_next]), np.int64(py[a_next])
         if x < 0:  # a cop taken off the lattice
             continue
         ux, uy = np.uint64(x), np.uint64(y)
-        if a < n_cit:
+        if a < un_cit:
             if jail[a] != 0:
                 if jail[a] > 0:
                     jail[a] -= 1
@@ -662,7 +704,7 @@ def step_kernel(pre, occ, px, py, state, hardship, risk, jail, order, rowsum, co
                 actives -= 1  # Mesa's neighbourhood leaves out the centre ...
             actives += 1  # ... and the citizen counts itself
             if p_grid.shape[0] > 0:
-                p_arrest = p_grid[cops, actives]
+                p_arrest = p_grid[np.uint64(cops), np.uint64(actives)]
             else:
                 p_arrest = arrest_probability(cops, actives, k_arrest, rounding, p_table)
             now = QUIET
@@ -687,7 +729,7 @@ def step_kernel(pre, occ, px, py, state, hardship, risk, jail, order, rowsum, co
                 k = _pick(key_pick, step, a, actives)
                 tx, ty = _kth(pre, rs, width, height, upad, ux, uy, cop_rows, rowsum,
                               counts, cop_win, cop_small, True, k)
-                victim = occ[ty * width + tx]
+                victim = np.uint64(occ[ty * width + tx])
                 _add(pre, rs, uw, uh, upad, np.uint64(tx), np.uint64(ty), HELD - ACTIVE_CELL)
                 state[victim] = JAILED
                 jail[victim] = LIFE if life else _pick(key_term, step, a, max_jail + 1)
@@ -702,18 +744,19 @@ def step_kernel(pre, occ, px, py, state, hardship, risk, jail, order, rowsum, co
 @nb.njit(cache=True)
 def count_states(state, px, n_cit, out):
     """out = [active, quiet, jailed, cops on the lattice]."""
-    out[:] = 0
-    for a in range(n_cit):
+    active = 0
+    quiet = 0
+    for a in range(n_cit):  # no branch: the states come in a random pattern
         s = state[a]
-        if s == ACTIVE:
-            out[0] += 1
-        elif s == QUIET:
-            out[1] += 1
-        else:
-            out[2] += 1
+        active += s == ACTIVE
+        quiet += s == QUIET
+    cops = 0
     for a in range(n_cit, px.shape[0]):
-        if px[a] >= 0:
-            out[3] += 1
+        cops += px[a] >= 0
+    out[0] = active
+    out[1] = quiet
+    out[2] = n_cit - active - quiet
+    out[3] = cops
 
 
 @nb.njit(cache=True)
