@@ -176,6 +176,7 @@ def tiny_world(citizens, cops, w=5, h=5, cit_vision=2, cop_vision=1, step=1, see
     kern.step_kernel(
         world["prefix"], world["occupant"], world["x"], world["y"], world["state"],
         world["hardship"], world["risk"], world["jail"], np.empty(len(pos), np.int32),
+        np.empty(len(pos), np.int32),
         np.empty(64, np.int64), np.zeros(kern.BLOCK, np.uint16), w, h, pad, n_cit,
         kern.vision_rows(cit_vision, w, h, pad), kern.vision_rows(cop_vision, w, h, pad),
         kern.small_radius(cit_vision, w, h), kern.small_radius(cop_vision, w, h),

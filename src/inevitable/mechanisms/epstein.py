@@ -224,6 +224,7 @@ class EpsteinCivilViolence(Mechanism):
                       kern.small_radius(p.cop_vision, w, h))
         self._windows = tuple(kern.window_table(len(s), w, pad) for s in self.small)
         self._order = np.empty(n_all, dtype=np.int32)
+        self._swap = np.empty(n_all, dtype=np.int32)
         self._rowsum = np.empty(max(len(self.cit_rows), len(self.cop_rows)), dtype=np.int64)
         self._counts = np.zeros(kern.BLOCK, dtype=np.uint16)  # lanes past the rows stay 0
         self._keys = tuple(self.stream(n).key for n in
@@ -238,8 +239,8 @@ class EpsteinCivilViolence(Mechanism):
                                  p.height, self.pad, self.n_cit, extra, self._keys[4], t)
         kern.step_kernel(
             self.prefix, self.occupant, self.x, self.y, self.state, self.hardship, self.risk,
-            self.jail, self._order, self._rowsum, self._counts, p.width, p.height, self.pad,
-            self.n_cit, self.cit_rows, self.cop_rows, *self.small, *self._windows,
+            self.jail, self._order, self._swap, self._rowsum, self._counts, p.width, p.height,
+            self.pad, self.n_cit, self.cit_rows, self.cop_rows, *self.small, *self._windows,
             legitimacy_at(p, t),
             p.active_threshold, p.arrest_prob_constant, ROUNDINGS[p.arrest_rounding],
             self.p_table, self.p_grid, p.max_jail_term, p.infinite_jail, p.movement,

@@ -644,7 +644,7 @@ def _move(pre, occ, px, py, rs, width, height, pad, a, x, y, nx, ny, was, value)
 # counting the arrays handed to the inlined helpers cost no atomic increments
 # and decrements in the hot loop (about 6% of the step).
 @nb.njit(cache=True, _nrt=False)
-def step_kernel(pre, occ, px, py, state, hardship, risk, jail, order, rowsum, counts,
+def step_kernel(pre, occ, px, py, state, hardship, risk, jail, order, swap, rowsum, counts,
                 width, height, pad, n_cit, cit_rows, cop_rows, cit_small, cop_small,
                 cit_win, cop_win,
                 legitimacy, threshold, k_arrest, rounding, p_table, p_grid, max_jail, life,
@@ -670,11 +670,15 @@ def step_kernel(pre, occ, px, py, state, hardship, risk, jail, order, rowsum, co
     if n_all == 0:
         return
     grievance_scale = 1.0 - legitimacy
+    un_cit = np.uint64(n_cit)
+    # Fisher-Yates, one draw per position: the draws first, in a loop that
+    # vectorises (``swap`` is scratch space), then the swaps.
+    for i in range(1, n_all):
+        swap[i] = _pick(key_order, step, i, i + 1)
     for i in range(n_all):
         order[i] = i
-    un_cit = np.uint64(n_cit)
-    for i in range(n_all - 1, 0, -1):  # Fisher-Yates, one draw per position
-        j = np.uint64(_pick(key_order, step, i, i + 1))
+    for i in range(n_all - 1, 0, -1):
+        j = np.uint64(swap[i])
         ui = np.uint64(i)
         tmp = order[ui]
         order[ui] = order[j]
