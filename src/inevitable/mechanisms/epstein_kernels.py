@@ -352,6 +352,17 @@ def _add(pre, rs, width, height, pad, x, y, delta):
 
 
 @nb.njit(inline="always", cache=True)
+def _add_one(pre, rs, pad, x, y, delta):
+    """:func:`_add` for a cell with no ghost copy (pad <= x < width - pad, and so for y)."""
+    delta = np.uint16(delta & 0xFFFF)
+    base = (y + pad) * rs
+    p = x + pad
+    _add_block(pre, base + _slot(p) + _U1 - (p & _BM), _TAIL, p & _BM, delta)
+    q = p + _UHALF
+    _add_block(pre, base + (rs >> _U1) + _slot(q) + _U1 - (q & _BM), _TAIL, q & _BM, delta)
+
+
+@nb.njit(inline="always", cache=True)
 def _slot(q):
     """The entry before column ``q`` of a row copy: the column's own entry is the next one.
 
@@ -630,6 +641,17 @@ def _pick(key, step, slot, n):
 
 
 @nb.njit(inline="always", cache=True)
+def _move_inside(pre, occ, px, py, rs, width, pad, a, x, y, nx, ny, was, value):
+    """:func:`_move` when neither cell has a ghost copy."""
+    _add_one(pre, rs, pad, x, y, EMPTY - was)
+    _add_one(pre, rs, pad, np.uint64(nx), np.uint64(ny), value - EMPTY)
+    occ[y * width + x] = -1
+    occ[np.uint64(ny) * width + np.uint64(nx)] = a
+    px[a] = nx
+    py[a] = ny
+
+
+@nb.njit(inline="always", cache=True)
 def _move(pre, occ, px, py, rs, width, height, pad, a, x, y, nx, ny, was, value):
     """Agent ``a`` leaves (x, y), where its cell held ``was``, for (nx, ny), to hold ``value``."""
     _add(pre, rs, width, height, pad, x, y, EMPTY - was)
@@ -670,6 +692,9 @@ def step_kernel(pre, occ, px, py, state, hardship, risk, jail, order, swap, rows
     if n_all == 0:
         return
     grievance_scale = 1.0 - legitimacy
+    # Citizens at least ``inner`` cells from every edge see no ghost row or column.
+    inner = upad + np.uint64(len(cit_small))
+    inside = len(cit_small) > 0 and uw > inner + inner and uh > inner + inner
     un_cit = np.uint64(n_cit)
     # Fisher-Yates, one draw per position: the draws first, in a loop that
     # vectorises (``swap`` is scratch space), then the swaps.
@@ -723,7 +748,14 @@ def step_kernel(pre, occ, px, py, state, hardship, risk, jail, order, swap, rows
                 k = _pick(key_move, step, a, empties)
                 nx, ny = _kth(pre, rs, width, height, upad, ux, uy, cit_rows, rowsum,
                               counts, cit_win, cit_small, False, k)
-                _move(pre, occ, px, py, rs, uw, uh, upad, a, ux, uy, nx, ny, old, value)
+                if inside and ux - inner < uw - inner - inner and uy - inner < uh - inner - inner:
+                    # The whole diamond is clear of the ghost rows and columns, so
+                    # the cell moved to has one copy: no branch on where it is,
+                    # which is known only at the end of the turn (a branch on
+                    # where the citizen is resolves early).
+                    _move_inside(pre, occ, px, py, rs, uw, upad, a, ux, uy, nx, ny, old, value)
+                else:
+                    _move(pre, occ, px, py, rs, uw, uh, upad, a, ux, uy, nx, ny, old, value)
             elif value != old:
                 _add(pre, rs, uw, uh, upad, ux, uy, value - old)
         else:
