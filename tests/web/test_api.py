@@ -301,13 +301,14 @@ def test_an_ensemble_with_your_own_rules_equals_compare_on_the_same_scenario_cop
     assert got["scenario_hash"] == copy.hash != inv.scenario("soviet-1923").hash
 
 
-def test_an_ensemble_without_a_theory_runs_the_first(client):
+def test_an_ensemble_without_a_theory_runs_the_scenarios_own(client):
     got = run(client, "/api/ensembles", {"arms": [{"strategy": "switch"}], "reps": 3,
                                          "seed": 40})
-    want = plain(inv.compare("soviet-1923", strategies=["switch"], theories=["T"], reps=3,
+    want = plain(inv.compare("soviet-1923", strategies=["switch"], theories=["C"], reps=3,
                              seed=40, fans=_fans(), outcomes=got["outcomes"],
                              **SERIAL).to_dict())
-    assert got["theory"] == "T" and got["arms"] == want["arms"]
+    assert inv.scenario("soviet-1923").values["theory"] == "C"
+    assert got["theory"] == "C" and got["arms"] == want["arms"]
 
 
 def test_a_game_turn_equals_turn_bit_for_bit(client):

@@ -123,12 +123,12 @@ class Service:
         sc, strategies, rules = self._arms(req)
         if req.reps > self.max_reps:
             raise InputError(f"at most {self.max_reps} runs per arm on this server", "reps")
+        # one theory per ensemble; without one, the scenario's own (soviet-1923: C)
+        theory = req.theory or (sc.values.get("theory") if "theory" in sc.decls else None)
         try:
-            theories = pick_theories(sc, [req.theory] if req.theory else None)
+            theories = pick_theories(sc, [theory] if theory else None)
         except InputError as exc:
             raise InputError(exc.message, "theory") from None
-        if len(theories) > 1:
-            theories = theories[:1]  # one theory per ensemble: the first (the default)
         params = self._params(sc, req.params)
         if req.branch is not None:
             step = sc.timeline.step_of(req.branch, "branch")
