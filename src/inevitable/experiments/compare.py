@@ -216,7 +216,7 @@ def compare(
     arms = list(product(theories, strategies))
     drawn = {t: (draws(posterior, t, reps, seed) if posterior is not None else [{}] * reps)
              for t in theories}
-    step = _branch_step(sc, branch)
+    step = branch_step(sc, branch)
     if step is None:
         specs = [RunSpec(params={**fixed, **drawn[t][k], **({"theory": t} if t else {}),
                                  "strategy": s}, seed=i)
@@ -265,12 +265,12 @@ def compare(
                             "posterior_predictive": posterior is not None})
 
 
-def _branch_step(sc: Scenario, branch: str | int | None) -> int | None:
+def branch_step(sc: Scenario, branch: str | int | None, where: str = "--branch") -> int | None:
     """The step a branch date falls on, checked to lie inside the run."""
     if branch is None:
         return None
-    step = sc.timeline.step_of(branch, "--branch")
+    step = sc.timeline.step_of(branch, where)
     if not 0 < step < sc.timeline.steps:
-        raise InputError(f"'{branch}' lies outside {sc.timeline.label(1)}.."
-                         f"{sc.timeline.label(sc.timeline.steps - 1)}", "--branch")
+        raise InputError(f"'{branch}' lies outside the run ({sc.timeline.label(1)}.."
+                         f"{sc.timeline.label(sc.timeline.steps - 1)})", where)
     return step

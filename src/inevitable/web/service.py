@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from inevitable.errors import InputError, NotFound
-from inevitable.experiments.compare import compare, pick_theories, strategies_of
+from inevitable.experiments.compare import branch_step, compare, pick_theories, strategies_of
 from inevitable.experiments.pool import kept_open
+from inevitable.experiments.verdict import FAN_SERIES
 from inevitable.game import game, summary, turn
 from inevitable.scenarios.loader import Scenario, builtin_names, scenario
 from inevitable.scenarios.rules import compile_rules
@@ -30,7 +31,6 @@ from inevitable.store.runstore import RunStore
 from inevitable.web.jobs import Job, JobQueue
 from inevitable.web.models import ArmIn, EnsembleIn, PlayIn, RuleIn, VerdictIn
 
-FAN_SERIES = ("sympathy", "public_support", "cadre", "fear", "strikes")
 VERDICTS_DIR = "verdicts"
 _VERDICT_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[a-z0-9-]+$")
 
@@ -130,10 +130,7 @@ class Service:
         except InputError as exc:
             raise InputError(exc.message, "theory") from None
         params = self._params(sc, req.params)
-        if req.branch is not None:
-            step = sc.timeline.step_of(req.branch, "branch")
-            if not 0 < step < sc.timeline.steps:
-                raise InputError(f"'{req.branch}' lies outside the run", "branch")
+        branch_step(sc, req.branch, "branch")  # checked now, not when the job runs
         # a month outcome holds -1 where it never happened: its mean would mislead
         outcomes = [o.final for o in sc.spec.outcomes.values() if o.kind != "month"]
         fans = [f for f in FAN_SERIES if f in {n for c in sc.mechanisms for n in c.series}]
