@@ -19,16 +19,17 @@ from inevitable.errors import InputError
 from inevitable.experiments.stats import Estimate
 from inevitable.game.play import Game, Summary, Turn, summary, turn
 from inevitable.mechanisms.soviet.strategy import HISTORICAL_MOVE
+from inevitable.report.formatting import fmt_interval
 
 Ask = Callable[[str], str]
 
 
 def pct(e: Estimate) -> str:
-    return f"{e.value:.0%} [{e.low:.0%}, {e.high:.0%}]"
+    return fmt_interval(e.to_dict(), "prob")
 
 
 def points(e: Estimate) -> str:
-    return f"{100 * e.value:+.0f} points [{100 * e.low:+.0f}, {100 * e.high:+.0f}]"
+    return fmt_interval(e.to_dict(), "pts")
 
 
 def replay_command(g: Game, path: list[str]) -> str:
