@@ -35,3 +35,22 @@ def all_mechanisms() -> dict[str, type[Mechanism]]:
     import inevitable.mechanisms  # noqa: F401
 
     return dict(_MECHANISMS)
+
+
+# Compiled runners: a model (mechanisms in a given order) may come with a
+# function that runs many replications in one compiled call, equal bit for bit
+# to stepping a Sim. ``runner(scenario, runs)`` takes ``(seed, params, branch,
+# branch_params)`` tuples and returns, per run, (full series, finals).
+_RUNNERS: dict[tuple[str, ...], object] = {}
+
+
+def register_runner(order: tuple[str, ...], runner) -> None:
+    """Make ``runner`` the compiled path for models of exactly these mechanisms."""
+    _RUNNERS[tuple(order)] = runner
+
+
+def compiled_runner(mechanisms) -> object | None:
+    """The compiled runner for a model (its mechanism classes, in order), if any."""
+    import inevitable.mechanisms  # noqa: F401  (registers the runners too)
+
+    return _RUNNERS.get(tuple(m.name for m in mechanisms))

@@ -23,6 +23,9 @@ from typing import Any
 import numpy as np
 
 from inevitable import __version__
+from inevitable.engine.registry import compiled_runner
+from inevitable.engine.result import RunResult
+from inevitable.errors import InputError
 from inevitable.scenarios.loader import Scenario, parse
 
 
@@ -87,9 +90,19 @@ def _plain(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
 
-def execute(batch: Batch) -> list[Record]:
-    """Run every spec of a batch; shared histories up to a branch run once."""
+def execute(batch: Batch, compiled: bool = True) -> list[Record]:
+    """Run every spec of a batch.
+
+    Where the model has a compiled runner (the flagship and the toy do), the
+    whole batch is one compiled call; otherwise each run steps a Sim, and
+    runs that share a history up to a branch run it once and branch from a
+    snapshot. Both paths give the same bits (``compiled=False`` forces the
+    Sim path, for tests and benchmarks).
+    """
     sc = scenario_from_text(batch.scenario_text, batch.scenario_source)
+    runner = compiled_runner(sc.mechanisms) if compiled else None
+    if runner is not None:
+        return _execute_compiled(sc, batch, runner)
     out: list[Record] = []
     groups: dict[tuple, list[RunSpec]] = defaultdict(list)
     for spec in batch.specs:
@@ -109,6 +122,22 @@ def execute(batch: Batch) -> list[Record]:
             raw = arm.run()
             probed = _probe(raw, batch.probes)
             out.append(_record(sc, spec, sc.finish(raw), batch.series, probed))
+    return out
+
+
+def _execute_compiled(sc: Scenario, batch: Batch, runner) -> list[Record]:
+    for spec in batch.specs:
+        if spec.branch is not None and not 0 <= spec.branch <= sc.timeline.steps:
+            raise InputError(f"cannot branch at step {spec.branch} of a run of "
+                             f"{sc.timeline.steps} steps")
+    runs = [(s.seed, s.params, s.branch, s.branch_params) for s in batch.specs]
+    labels = sc.timeline.labels()
+    out = []
+    for spec, (series, final) in zip(batch.specs, runner(sc, runs), strict=True):
+        raw = RunResult(series=series, final=final, labels=labels, seed=spec.seed,
+                        params=dict(spec.params), meta={})
+        probed = _probe(raw, batch.probes)
+        out.append(_record(sc, spec, sc.finish(raw), batch.series, probed))
     return out
 
 

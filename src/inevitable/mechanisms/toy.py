@@ -10,11 +10,13 @@ a strategy adopted at step t is
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 
 from inevitable.engine.mechanism import Mechanism, Output
 from inevitable.engine.params import Param, Uniform
-from inevitable.engine.registry import register
+from inevitable.engine.registry import register, register_runner
+from inevitable.engine.rng import stream_key, uniform
 
 
 @register
@@ -67,3 +69,51 @@ def defeat_chance(hazard: float, effect: float, steps: int, resist_from: int | N
     survive = (1.0 - hazard) ** resist_from * (1.0 - hazard * (1.0 - effect)) ** (
         steps - resist_from)
     return 1.0 - survive
+
+
+@nb.njit(cache=True)
+def _hazard_runs(hazard, effect, resists, key, branch_at, steps, alive_out, when_out):
+    """``Hazard`` stepped for many runs; columns 0/1 of the parameters: before/after a branch."""
+    for r in range(hazard.shape[0]):
+        alive = 1
+        when = -1
+        alive_out[r, 0] = 1.0
+        for t in range(1, steps + 1):
+            c = 0 if t <= branch_at[r] else 1
+            if alive:
+                h = hazard[r, c]
+                if resists[r, c]:
+                    h *= 1.0 - effect[r, c]
+                if uniform(key[r], t, 0, 0) < h:
+                    alive = 0
+                    when = t
+            alive_out[r, t] = float(alive)
+        when_out[r] = when
+
+
+def run_compiled(sc, runs) -> list[tuple[dict[str, np.ndarray], dict]]:
+    """The toy's compiled runner: the same bits as stepping ``Hazard`` in a Sim."""
+    n = len(runs)
+    steps = sc.timeline.steps
+    hazard, effect = np.zeros((n, 2)), np.zeros((n, 2))
+    resists = np.zeros((n, 2), dtype=np.bool_)
+    key = np.zeros(n, dtype=np.uint64)
+    branch_at = np.full(n, steps + 1, dtype=np.int64)
+    for r, (seed, params, branch, branch_params) in enumerate(runs):
+        before = {**sc.values, **sc.check_overrides(params or {})}
+        after = {**before, **sc.check_overrides(branch_params or {})}
+        for c, v in enumerate((before, after)):
+            hazard[r, c], effect[r, c] = v["hazard"], v["effect"]
+            resists[r, c] = v["strategy"] == "resist" and v["theory"] == "A"
+        key[r] = stream_key(seed, "toy-hazard.defeat")
+        if branch is not None:
+            branch_at[r] = int(branch)
+    alive = np.zeros((n, steps + 1))
+    when = np.zeros(n, dtype=np.int64)
+    _hazard_runs(hazard, effect, resists, key, branch_at, steps, alive, when)
+    return [({"alive": alive[r]},
+             {"alive": float(alive[r, steps]), "defeat": int(alive[r, steps] == 0),
+              "defeat_step": int(when[r])}) for r in range(n)]
+
+
+register_runner(("toy-hazard",), run_compiled)

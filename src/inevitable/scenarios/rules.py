@@ -155,3 +155,79 @@ def apply_rules(rules: list[Rule], obs: Mapping[str, float], actions: list[str])
         if rule.when(obs):
             levels.update(rule.do)
     return levels
+
+
+# -- the same language as a table, for compiled kernels ------------------------------
+# A condition becomes postfix code for a small stack machine: each instruction
+# is (opcode, argument). Compiled code interprets the table, so a strategy
+# stays data (parsed here, checked above, never eval'd) and runs without Python.
+OP_CONST, OP_OBS, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_NEG, OP_NOT, OP_AND, OP_OR = range(10)
+OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE = range(10, 16)
+_CMP_CODE = {ast.Lt: OP_LT, ast.LtE: OP_LE, ast.Gt: OP_GT, ast.GtE: OP_GE, ast.Eq: OP_EQ,
+             ast.NotEq: OP_NE}
+_ARITH_CODE = {ast.Add: OP_ADD, ast.Sub: OP_SUB, ast.Mult: OP_MUL, ast.Div: OP_DIV}
+
+
+def condition_code(text: str, names: list[str]) -> list[tuple[int, float]]:
+    """A condition as postfix code over ``names`` (observables, by position).
+
+    Checked first by :func:`compile_condition`, so it accepts exactly the same
+    texts and fails with the same messages. Evaluating every operand (no
+    short cut) gives the same value as the interpreter above, because
+    expressions have no side effects and division by zero is 0.
+    """
+    compile_condition(text, set(names))
+    text = str(text).strip()
+    if text in ("", "always", "true", "True"):
+        return [(OP_CONST, 1.0)]
+    code: list[tuple[int, float]] = []
+    _emit(ast.parse(text, mode="eval").body, names, code)
+    return code
+
+
+def _emit(node: ast.AST, names: list[str], code: list[tuple[int, float]]) -> None:
+    if isinstance(node, ast.BoolOp):
+        for v in node.values:
+            _emit(v, names, code)
+        code.append((OP_AND if isinstance(node.op, ast.And) else OP_OR, float(len(node.values))))
+    elif isinstance(node, ast.UnaryOp):
+        _emit(node.operand, names, code)
+        code.append((OP_NOT if isinstance(node.op, ast.Not) else OP_NEG, 0.0))
+    elif isinstance(node, ast.Compare):
+        terms = [node.left, *node.comparators]
+        for op, a, b in zip(node.ops, terms, terms[1:], strict=False):
+            _emit(a, names, code)
+            _emit(b, names, code)
+            code.append((_CMP_CODE[type(op)], 0.0))
+        if len(node.ops) > 1:
+            code.append((OP_AND, float(len(node.ops))))
+    elif isinstance(node, ast.BinOp):
+        _emit(node.left, names, code)
+        _emit(node.right, names, code)
+        code.append((_ARITH_CODE[type(node.op)], 0.0))
+    elif isinstance(node, ast.Constant):
+        value = node.value
+        if isinstance(value, str):
+            value = month_index(*parse_month(value))
+        code.append((OP_CONST, float(value)))
+    elif isinstance(node, ast.Name):
+        if node.id in ("true", "True", "false", "False"):
+            code.append((OP_CONST, 1.0 if node.id in ("true", "True") else 0.0))
+        else:
+            code.append((OP_OBS, float(names.index(node.id))))
+    else:  # compile_condition has refused it already
+        raise InputError(f"not allowed in a condition: {type(node).__name__}")
+
+
+def stack_depth(code: list[tuple[int, float]]) -> int:
+    """The deepest the evaluation stack goes for ``code``."""
+    depth = top = 0
+    for op, arg in code:
+        if op in (OP_CONST, OP_OBS):
+            top += 1
+        elif op in (OP_AND, OP_OR):
+            top -= int(arg) - 1
+        elif op not in (OP_NEG, OP_NOT):
+            top -= 1
+        depth = max(depth, top)
+    return depth

@@ -5,7 +5,9 @@ step order: people, economy, international, strategy, coalitions, party,
 mobilisation, repression, cadre, policy, outcomes.
 """
 
+from inevitable.engine.registry import register_runner
 from inevitable.mechanisms.soviet import (
+    batch,
     cadre,
     coalitions,
     economy,
@@ -19,5 +21,7 @@ from inevitable.mechanisms.soviet import (
     strategy,
 )
 
-__all__ = ["cadre", "coalitions", "economy", "international", "mobilisation", "outcomes",
+register_runner(batch.ORDER, batch.run)
+
+__all__ = ["batch", "cadre", "coalitions", "economy", "international", "mobilisation", "outcomes",
            "party", "people", "policy", "repression", "strategy"]
