@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import numba as nb
 import numpy as np
+from numba import types
+from numba.core import cgutils, errors
+from numba.extending import intrinsic
 
 from inevitable.engine.rng import uniform
 
@@ -25,8 +28,207 @@ C_N, C_MEMBERS, C_SYMPATHY, C_SYMPATHISERS, C_ACTING, C_STRIKING, C_MEMBER_SUPPO
 N_STATS = 10
 
 
-@nb.njit(cache=True)
+# Largest workplace the fast passes handle: their per-workplace buffers live on
+# the stack (about 25 bytes a slot). Larger workplaces take the scalar pass.
+MAX_FAST_WP = 1024
+
+
+@intrinsic
+def _stack_buffer(typingctx, size, dtype):
+    """A pointer to ``size`` elements of ``dtype`` on the caller's stack.
+
+    Why not ``np.empty``: the vectoriser may only write to memory it can prove
+    distinct from every array it reads, and a heap array could be any of them
+    (numba does not mark arrays ``noalias``), so loops writing one need run-time
+    overlap checks, and with this many arrays LLVM gives up. A stack slot that
+    is never passed out cannot overlap anything the caller passed in.
+    """
+    if not isinstance(size, types.IntegerLiteral):
+        raise errors.RequireLiteralValue(size)
+    n = size.literal_value
+    elt = dtype.dtype
+
+    def codegen(context, builder, sig, args):
+        return cgutils.alloca_once(builder, context.get_value_type(elt), size=n)
+
+    return types.CPointer(elt)(size, dtype), codegen
+
+
+@nb.njit(inline="always", cache=True)
+def _scratch(n, dtype):
+    return nb.carray(_stack_buffer(n, dtype), n)
+
+
+@nb.njit(cache=True, error_model="numpy")
 def mobilise(
+    role, wp_city, wp_size, threshold, risk, hardship, employ, leaning, sympathy, fear, acting,
+    jail, wp_strike, wp_support, wp_arrests, wp_cadre,
+    hardship_city, unemployment, legitimacy, agency_workers, agency_members, abstain_loss,
+    hope_term,
+    fear_decay, fear_gain, fear_climate, defend, sym_rate, sym_grievance, peer_weight, org_weight,
+    fear_weight, dependence, repression_level, ban_risk, sympathy_drive, outsider_barrier,
+    strike_barrier, strike_share, stats,
+):
+    """Grievance, fear, private sympathy and public stance for every person.
+
+    A person is ready to strike when grievance plus what their workmates did
+    last month outweighs the risk by more than their threshold (Granovetter,
+    Epstein), and strikes if enough of their workplace is ready too; they
+    stand publicly with the Opposition when private sympathy, the workmates'
+    stance and the Opposition's organisation in their workplace outweigh the
+    risk (Kuran's preference falsification is the difference).
+
+    Workplaces are contiguous blocks of ``wp_size`` slots, so each is
+    finished (its strike decided, its counts added) while still in cache.
+    ``wp_strike`` and ``wp_support`` hold last month's shares on entry and
+    this month's on return.
+
+    Each workplace takes three passes, so that the arithmetic runs on SIMD
+    lanes and still gives the bits of a plain slot-by-slot loop:
+
+    (a) every slot's new fear, sympathy and stance, without branches (jailed
+        and outside slots are computed too and then not kept), into stack
+        buffers; the head counts are integers, exact in any order;
+    (b) the float sums of fear and sympathy, one slot after the other, since
+        a float sum's bits depend on its order (this month's order: slots in
+        order, workplaces in order);
+    (c) the buffers copied back into the state arrays.
+
+    Per-slot arithmetic is the same expression, in the same precision, as
+    :func:`_mobilise_scalar`, the plain loop; workplaces larger than
+    ``MAX_FAST_WP`` go there.
+    """
+    if wp_size > MAX_FAST_WP:
+        _mobilise_scalar(
+            role, wp_city, wp_size, threshold, risk, hardship, employ, leaning, sympathy, fear,
+            acting, jail, wp_strike, wp_support, wp_arrests, wp_cadre,
+            hardship_city, unemployment, legitimacy, agency_workers, agency_members,
+            abstain_loss, hope_term,
+            fear_decay, fear_gain, fear_climate, defend, sym_rate, sym_grievance, peer_weight,
+            org_weight, fear_weight, dependence, repression_level, ban_risk, sympathy_drive,
+            outsider_barrier, strike_barrier, strike_share, stats,
+        )
+        return
+    f_add = _scratch(MAX_FAST_WP, np.float64)  # what each slot adds to the fear sum
+    s_add = _scratch(MAX_FAST_WP, np.float64)  # ... and to the sympathy sum
+    f_out = _scratch(MAX_FAST_WP, np.float32)
+    s_out = _scratch(MAX_FAST_WP, np.float32)
+    a_out = _scratch(MAX_FAST_WP, np.uint8)
+    for r in range(stats.shape[0]):
+        for c in range(stats.shape[1]):
+            stats[r, c] = 0.0
+    # constants of the month, read once; the dependence gather becomes selects
+    dep0 = dependence[0]
+    dep1 = dependence[1]
+    dep2 = dependence[2]
+    dep3 = dependence[3]
+    keep_fear = 1.0 - fear_decay
+    grievance_share = 1.0 - legitimacy
+    for w in range(wp_city.shape[0]):
+        c = wp_city[w]
+        fear_in = (1.0 - defend) * (fear_gain * wp_arrests[w] + fear_climate)
+        organised = org_weight * wp_cadre[w]
+        peer_strike = peer_weight * wp_strike[w]
+        peer_support = peer_weight * wp_support[w]
+        h_city = hardship_city[c]
+        seen_worker = agency_workers[c]
+        seen_member = agency_members[c]
+        first = w * wp_size
+        # (a) branch-free per slot; integer counts
+        n_all = 0
+        present = 0
+        ready = 0
+        backing = 0
+        n_members = 0
+        n_workers = 0
+        n_sympathisers = 0
+        n_member_sympathisers = 0
+        n_member_support = 0
+        for j in range(wp_size):
+            i = first + j
+            ro = role[i]
+            live = ro != OUTSIDE
+            free = live & (jail[i] == 0)
+            worker = ro == WORKER
+            member = live & (not worker)
+            fear_old = fear[i]
+            sym_old = sympathy[i]
+            e = employ[i]
+            is_worker_slot = e >= 0.0
+            unemployed = is_worker_slot & (e < unemployment)
+            h = min(1.0, hardship[i] * h_city + 0.25 * unemployed)
+            g = h * grievance_share
+            f = min(1.0, fear_old * keep_fear + fear_in)
+            seen = seen_worker if worker else seen_member
+            target = leaning[i] + sym_grievance * g + seen - abstain_loss + hope_term
+            target = min(1.0, max(0.0, target))
+            s = sym_old + sym_rate * (target - sym_old)
+            dep = dep0 if ro == 0 else (dep1 if ro == 1 else (dep2 if ro == 2 else dep3))
+            risk_i = risk[i] * (fear_weight * f + dep) * repression_level
+            drive = g + sympathy_drive * s + peer_strike - risk_i
+            strike = is_worker_slot & (not unemployed) & (drive > threshold[i] + strike_barrier)
+            barrier = outsider_barrier if worker else ban_risk
+            support = s + peer_support + organised - risk_i - barrier > threshold[i]
+            strike = strike & free
+            support = support & free
+            sympathiser = (s > 0.5) if free else (sym_old > 0.5)
+            a_new = np.uint8(strike) * STRIKE | np.uint8(support) * SUPPORT
+            a_out[j] = a_new if live else acting[i]
+            f_out[j] = np.float32(f) if free else fear_old
+            s_out[j] = np.float32(s) if free else sym_old
+            # an outside slot adds +0.0, which leaves the sum's bits as they
+            # are: the sum starts at +0.0, so it is never -0.0
+            f_add[j] = f if free else (np.float64(fear_old) if live else 0.0)
+            s_add[j] = s if free else (np.float64(sym_old) if live else 0.0)
+            n_all += live
+            present += free
+            ready += strike
+            backing += support
+            n_members += member
+            n_workers += free & is_worker_slot
+            n_sympathisers += free & sympathiser
+            n_member_sympathisers += member & sympathiser
+            n_member_support += member & support
+        # (b) the float sums, in slot order
+        sum_fear = 0.0
+        sum_sym = 0.0
+        for j in range(wp_size):
+            sum_fear += f_add[j]
+            sum_sym += s_add[j]
+        f_ready = float(ready)
+        f_backing = float(backing)
+        f_present = float(present)
+        share = f_ready / f_present if present > 0 else 0.0
+        wp_support[w] = f_backing / f_present if present > 0 else 0.0
+        wp_strike[w] = share
+        keep = np.uint8(0xFF)
+        if share >= strike_share:
+            stats[c, C_STRIKING] += f_ready
+        elif ready > 0:
+            # a strike is a workplace's act: where too few are ready, nobody walks out
+            keep = np.uint8(~STRIKE & 0xFF)
+        # (c) back into the state
+        for j in range(wp_size):
+            i = first + j
+            fear[i] = f_out[j]
+            sympathy[i] = s_out[j]
+            acting[i] = a_out[j] & keep
+        stats[c, C_N] += float(n_all)
+        stats[c, C_MEMBERS] += float(n_members)
+        stats[c, C_SYMPATHY] += sum_sym
+        stats[c, C_SYMPATHISERS] += float(n_sympathisers)
+        stats[c, C_ACTING] += f_backing
+        stats[c, C_MEMBER_SUPPORT] += float(n_member_support)
+        stats[c, C_FEAR] += sum_fear
+        stats[c, C_WORKERS] += float(n_workers)
+        stats[c, C_MEMBER_SYMPATHISERS] += float(n_member_sympathisers)
+    for c in range(stats.shape[0] - 1):
+        for k in range(N_STATS):
+            stats[stats.shape[0] - 1, k] += stats[c, k]
+
+
+@nb.njit(cache=True)
+def _mobilise_scalar(
     role, wp_city, wp_size, threshold, risk, hardship, employ, leaning, sympathy, fear, acting,
     jail, wp_strike, wp_support, wp_arrests, wp_cadre,
     hardship_city, unemployment, legitimacy, agency_workers, agency_members, abstain_loss,
