@@ -350,6 +350,11 @@ def _mobilise_scalar(
             stats[stats.shape[0] - 1, k] += stats[c, k]
 
 
+# Slots screened at a time by the branch-free pre-passes of ``repress`` and
+# ``organise`` (their buffers live on the stack).
+SCREEN = 512
+
+
 @nb.njit(cache=True)
 def repress(
     role, city, workplace, acting, jail, fear, cadre, employ, wp_arrests, wp_size,
@@ -358,47 +363,98 @@ def repress(
 ):
     """Arrests fall on the visible: strikers, open supporters and, once the
     leaders are out, the Opposition's cadre. The arrested sit out their term;
-    party members among them are expelled."""
+    party members among them are expelled.
+
+    Most people are not visible in a given month. A chance of arrest is one
+    of eight sums (struck or not, stood up or not, hunted cadre or not),
+    worked out once, in the order a plain loop adds them; a branch-free pass
+    over bytes only (wide SIMD) then serves the jailed their month and marks
+    whoever has a chance, and the branching part with its random draws runs
+    on the marked alone, in slot order, with the plain loop's draws
+    (key, step, slot, k). The per-workplace and per-city sums are still added
+    in slot order.
+    """
     for w in range(wp_arrests.shape[0]):
         wp_arrests[w] = 0.0
     for c in range(arrests_city.shape[0]):
         arrests_city[c] = 0.0
     expelled = 0.0
     cadre_arrested = 0.0
-    for i in range(role.shape[0]):
-        ro = role[i]
-        if ro == OUTSIDE:
-            continue
-        if jail[i] > 0:
-            jail[i] -= 1
-            continue
+    # chance[v] for v = (acting & 3) | hunted << 2, and a bit mask of those not <= 0
+    chance = np.empty(8)
+    visible = np.zeros(8, dtype=np.bool_)
+    for v in range(8):
         p = 0.0
-        a = acting[i]
-        if a & STRIKE:
+        if v & STRIKE:
             p += strike_visibility
-        if a & SUPPORT:
+        if v & SUPPORT:
             p += support_visibility
-        if cadre[i] == 1 or cadre[i] == 3:
+        if v & 4:
             p += cadre_hunt
         p *= police
-        if p <= 0.0:
+        chance[v] = p
+        visible[v] = not (p <= 0.0)
+    # the table as scalars: the marking pass picks among them with selects
+    # (bytes have no variable shift to index a bit mask with)
+    vis0, vis1, vis2, vis3 = visible[0], visible[1], visible[2], visible[3]
+    vis4, vis5, vis6, vis7 = visible[4], visible[5], visible[6], visible[7]
+    marked = _scratch(SCREEN, np.uint8)
+    words = marked.view(np.uint64)
+    n_all = role.shape[0]
+    for s0 in range(0, n_all, SCREEN):
+        n = min(SCREEN, n_all - s0)
+        role_b = role[s0:s0 + n]
+        jail_b = jail[s0:s0 + n]
+        acting_b = acting[s0:s0 + n]
+        cadre_b = cadre[s0:s0 + n]
+        hits = 0
+        for k in range(n):
+            ro = role_b[k]
+            jl = jail_b[k]
+            cd = cadre_b[k]
+            a = acting_b[k]
+            struck = (a & STRIKE) != 0
+            stood = (a & SUPPORT) != 0
+            hunted = (cd == 1) | (cd == 3)
+            vis_x0 = (vis5 if struck else vis4) if hunted else (vis1 if struck else vis0)
+            vis_x1 = (vis7 if struck else vis6) if hunted else (vis3 if struck else vis2)
+            vis = vis_x1 if stood else vis_x0
+            live = ro != OUTSIDE
+            # the jailed serve a month; those free with a chance are marked
+            jail_b[k] = jl - np.uint8(live & (jl > 0))
+            hit = live & (jl == 0) & vis
+            marked[k] = hit
+            hits += hit
+        if hits == 0:
             continue
-        if uniform(key, step, i, 0) < p:
-            jail[i] = 1 + int(uniform(key, step, i, 1) * jail_max)
-            acting[i] = 0
-            fear[i] = 1.0
-            if cadre[i] == 1 or cadre[i] == 3:
-                cadre[i] = 0
-                cadre_arrested += 1.0
-            if ro != WORKER:
-                expelled += 1.0
-                if employ[i] >= 0.0:
-                    role[i] = WORKER
-                else:  # a non-bench member expelled leaves the model's population
-                    role[i] = OUTSIDE
-                    jail[i] = 0
-            wp_arrests[workplace[i]] += 1.0 / wp_size
-            arrests_city[city[i]] += 1.0
+        for k in range(n, (n + 7) // 8 * 8):
+            marked[k] = 0
+        for q in range((n + 7) // 8):
+            if words[q] == 0:
+                continue
+            for k in range(8 * q, 8 * q + 8):
+                if not marked[k]:
+                    continue
+                i = s0 + k
+                ro = role[i]
+                hunted = cadre[i] == 1 or cadre[i] == 3
+                p = chance[(acting[i] & 3) | (4 if hunted else 0)]
+                if uniform(key, step, i, 0) < p:
+                    jail[i] = 1 + int(uniform(key, step, i, 1) * jail_max)
+                    acting[i] = 0
+                    fear[i] = 1.0
+                    if hunted:
+                        cadre[i] = 0
+                        cadre_arrested += 1.0
+                    if ro != WORKER:
+                        expelled += 1.0
+                        if employ[i] >= 0.0:
+                            role[i] = WORKER
+                        else:  # a non-bench member expelled leaves the model's population
+                            role[i] = OUTSIDE
+                            jail[i] = 0
+                    wp_arrests[workplace[i]] += 1.0 / wp_size
+                    arrests_city[city[i]] += 1.0
     expelled_out[0] = expelled
     expelled_out[1] = cadre_arrested
 
@@ -411,47 +467,77 @@ def organise(
 ):
     """Cadre: recruited from open supporters with strong sympathy, lost to
     attrition (faster under enforced abstention) and to capitulation (more
-    likely the more one's livelihood hangs on the apparatus)."""
+    likely the more one's livelihood hangs on the apparatus).
+
+    Only cadre and would-be cadre can change, so a branch-free (SIMD) pass
+    over a block of slots marks them and the branching part, with its random
+    draws, runs on the marked alone, in slot order; what each does, its draws
+    and the order of the sums are those of a plain loop over every slot.
+    """
     for w in range(wp_cadre.shape[0]):
         wp_cadre[w] = 0.0
     joined = 0.0
     left = 0.0
     capitulated = 0.0
     total = 0.0
-    for i in range(role.shape[0]):
-        ro = role[i]
-        if ro == OUTSIDE or jail[i] > 0:
+    marked = _scratch(SCREEN, np.uint8)
+    may_join_bloc = bloc_joins > 0.0
+    n_all = role.shape[0]
+    for s0 in range(0, n_all, SCREEN):
+        n = min(SCREEN, n_all - s0)
+        role_b = role[s0:s0 + n]
+        jail_b = jail[s0:s0 + n]
+        acting_b = acting[s0:s0 + n]
+        cadre_b = cadre[s0:s0 + n]
+        sym_b = sympathy[s0:s0 + n]
+        city_b = city[s0:s0 + n]
+        hits = 0
+        for k in range(n):
+            ro = role_b[k]
+            cd = cadre_b[k]
+            free = (ro != OUTSIDE) & (jail_b[k] == 0)
+            joins_bloc = may_join_bloc & (ro != WORKER) & (city_b[k] == 1)
+            joins = ((acting_b[k] & SUPPORT) != 0) & (sym_b[k] > join_sympathy)
+            hit = free & ((cd == 1) | (cd == 3) | ((cd == 0) & (joins_bloc | joins)))
+            marked[k] = hit
+            hits += hit
+        if hits == 0:
             continue
-        if cadre[i] == 3 and bloc_breaks:
-            cadre[i] = 2  # the bloc's Zinovievist contingent recants with its leaders
-            capitulated += 1.0
-            continue
-        if cadre[i] == 1 or cadre[i] == 3:
-            u = uniform(key, step, i, 0)
-            pc = capitulate_p * dependence[min(ro, 3)]
-            if u < pc:
-                cadre[i] = 2
+        for k in range(n):
+            if not marked[k]:
+                continue
+            i = s0 + k
+            ro = role[i]
+            if cadre[i] == 3 and bloc_breaks:
+                cadre[i] = 2  # the bloc's Zinovievist contingent recants with its leaders
                 capitulated += 1.0
                 continue
-            if u < pc + leave_p:
-                cadre[i] = 0
-                left += 1.0
-                continue
-            total += 1.0
-            wp_cadre[workplace[i]] += 1.0 / wp_size
-        elif cadre[i] == 0 and bloc_joins > 0.0 and ro != WORKER and city[i] == 1 \
-                and uniform(key, step, i, 2) < bloc_joins:
-            cadre[i] = 3  # Leningrad members brought in by the bloc with Zinoviev's machine
-            joined += 1.0
-            total += 1.0
-            wp_cadre[workplace[i]] += 1.0 / wp_size
-        elif cadre[i] == 0 and (acting[i] & SUPPORT) and sympathy[i] > join_sympathy:
-            p = join_p_worker if ro == WORKER else join_p_member
-            if uniform(key, step, i, 1) < p:
-                cadre[i] = 1
+            if cadre[i] == 1 or cadre[i] == 3:
+                u = uniform(key, step, i, 0)
+                pc = capitulate_p * dependence[min(ro, 3)]
+                if u < pc:
+                    cadre[i] = 2
+                    capitulated += 1.0
+                    continue
+                if u < pc + leave_p:
+                    cadre[i] = 0
+                    left += 1.0
+                    continue
+                total += 1.0
+                wp_cadre[workplace[i]] += 1.0 / wp_size
+            elif cadre[i] == 0 and bloc_joins > 0.0 and ro != WORKER and city[i] == 1 \
+                    and uniform(key, step, i, 2) < bloc_joins:
+                cadre[i] = 3  # Leningrad members brought in by the bloc with Zinoviev's machine
                 joined += 1.0
                 total += 1.0
                 wp_cadre[workplace[i]] += 1.0 / wp_size
+            elif cadre[i] == 0 and (acting[i] & SUPPORT) and sympathy[i] > join_sympathy:
+                p = join_p_worker if ro == WORKER else join_p_member
+                if uniform(key, step, i, 1) < p:
+                    cadre[i] = 1
+                    joined += 1.0
+                    total += 1.0
+                    wp_cadre[workplace[i]] += 1.0 / wp_size
     counts[0] = total
     counts[1] = joined
     counts[2] = left
