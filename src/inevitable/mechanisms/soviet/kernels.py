@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import numba as nb
 import numpy as np
+from numba import types
+from numba.core import cgutils, errors
+from numba.extending import intrinsic
 
 from inevitable.engine.rng import uniform
 
@@ -25,8 +28,207 @@ C_N, C_MEMBERS, C_SYMPATHY, C_SYMPATHISERS, C_ACTING, C_STRIKING, C_MEMBER_SUPPO
 N_STATS = 10
 
 
-@nb.njit(cache=True)
+# Largest workplace the fast passes handle: their per-workplace buffers live on
+# the stack (about 25 bytes a slot). Larger workplaces take the scalar pass.
+MAX_FAST_WP = 1024
+
+
+@intrinsic
+def _stack_buffer(typingctx, size, dtype):
+    """A pointer to ``size`` elements of ``dtype`` on the caller's stack.
+
+    Why not ``np.empty``: the vectoriser may only write to memory it can prove
+    distinct from every array it reads, and a heap array could be any of them
+    (numba does not mark arrays ``noalias``), so loops writing one need run-time
+    overlap checks, and with this many arrays LLVM gives up. A stack slot that
+    is never passed out cannot overlap anything the caller passed in.
+    """
+    if not isinstance(size, types.IntegerLiteral):
+        raise errors.RequireLiteralValue(size)
+    n = size.literal_value
+    elt = dtype.dtype
+
+    def codegen(context, builder, sig, args):
+        return cgutils.alloca_once(builder, context.get_value_type(elt), size=n)
+
+    return types.CPointer(elt)(size, dtype), codegen
+
+
+@nb.njit(inline="always", cache=True)
+def _scratch(n, dtype):
+    return nb.carray(_stack_buffer(n, dtype), n)
+
+
+@nb.njit(cache=True, error_model="numpy")
 def mobilise(
+    role, wp_city, wp_size, threshold, risk, hardship, employ, leaning, sympathy, fear, acting,
+    jail, wp_strike, wp_support, wp_arrests, wp_cadre,
+    hardship_city, unemployment, legitimacy, agency_workers, agency_members, abstain_loss,
+    hope_term,
+    fear_decay, fear_gain, fear_climate, defend, sym_rate, sym_grievance, peer_weight, org_weight,
+    fear_weight, dependence, repression_level, ban_risk, sympathy_drive, outsider_barrier,
+    strike_barrier, strike_share, stats,
+):
+    """Grievance, fear, private sympathy and public stance for every person.
+
+    A person is ready to strike when grievance plus what their workmates did
+    last month outweighs the risk by more than their threshold (Granovetter,
+    Epstein), and strikes if enough of their workplace is ready too; they
+    stand publicly with the Opposition when private sympathy, the workmates'
+    stance and the Opposition's organisation in their workplace outweigh the
+    risk (Kuran's preference falsification is the difference).
+
+    Workplaces are contiguous blocks of ``wp_size`` slots, so each is
+    finished (its strike decided, its counts added) while still in cache.
+    ``wp_strike`` and ``wp_support`` hold last month's shares on entry and
+    this month's on return.
+
+    Each workplace takes three passes, so that the arithmetic runs on SIMD
+    lanes and still gives the bits of a plain slot-by-slot loop:
+
+    (a) every slot's new fear, sympathy and stance, without branches (jailed
+        and outside slots are computed too and then not kept), into stack
+        buffers; the head counts are integers, exact in any order;
+    (b) the float sums of fear and sympathy, one slot after the other, since
+        a float sum's bits depend on its order (this month's order: slots in
+        order, workplaces in order);
+    (c) the buffers copied back into the state arrays.
+
+    Per-slot arithmetic is the same expression, in the same precision, as
+    :func:`_mobilise_scalar`, the plain loop; workplaces larger than
+    ``MAX_FAST_WP`` go there.
+    """
+    if wp_size > MAX_FAST_WP:
+        _mobilise_scalar(
+            role, wp_city, wp_size, threshold, risk, hardship, employ, leaning, sympathy, fear,
+            acting, jail, wp_strike, wp_support, wp_arrests, wp_cadre,
+            hardship_city, unemployment, legitimacy, agency_workers, agency_members,
+            abstain_loss, hope_term,
+            fear_decay, fear_gain, fear_climate, defend, sym_rate, sym_grievance, peer_weight,
+            org_weight, fear_weight, dependence, repression_level, ban_risk, sympathy_drive,
+            outsider_barrier, strike_barrier, strike_share, stats,
+        )
+        return
+    f_add = _scratch(MAX_FAST_WP, np.float64)  # what each slot adds to the fear sum
+    s_add = _scratch(MAX_FAST_WP, np.float64)  # ... and to the sympathy sum
+    f_out = _scratch(MAX_FAST_WP, np.float32)
+    s_out = _scratch(MAX_FAST_WP, np.float32)
+    a_out = _scratch(MAX_FAST_WP, np.uint8)
+    for r in range(stats.shape[0]):
+        for c in range(stats.shape[1]):
+            stats[r, c] = 0.0
+    # constants of the month, read once; the dependence gather becomes selects
+    dep0 = dependence[0]
+    dep1 = dependence[1]
+    dep2 = dependence[2]
+    dep3 = dependence[3]
+    keep_fear = 1.0 - fear_decay
+    grievance_share = 1.0 - legitimacy
+    for w in range(wp_city.shape[0]):
+        c = wp_city[w]
+        fear_in = (1.0 - defend) * (fear_gain * wp_arrests[w] + fear_climate)
+        organised = org_weight * wp_cadre[w]
+        peer_strike = peer_weight * wp_strike[w]
+        peer_support = peer_weight * wp_support[w]
+        h_city = hardship_city[c]
+        seen_worker = agency_workers[c]
+        seen_member = agency_members[c]
+        first = w * wp_size
+        # (a) branch-free per slot; integer counts
+        n_all = 0
+        present = 0
+        ready = 0
+        backing = 0
+        n_members = 0
+        n_workers = 0
+        n_sympathisers = 0
+        n_member_sympathisers = 0
+        n_member_support = 0
+        for j in range(wp_size):
+            i = first + j
+            ro = role[i]
+            live = ro != OUTSIDE
+            free = live & (jail[i] == 0)
+            worker = ro == WORKER
+            member = live & (not worker)
+            fear_old = fear[i]
+            sym_old = sympathy[i]
+            e = employ[i]
+            is_worker_slot = e >= 0.0
+            unemployed = is_worker_slot & (e < unemployment)
+            h = min(1.0, hardship[i] * h_city + 0.25 * unemployed)
+            g = h * grievance_share
+            f = min(1.0, fear_old * keep_fear + fear_in)
+            seen = seen_worker if worker else seen_member
+            target = leaning[i] + sym_grievance * g + seen - abstain_loss + hope_term
+            target = min(1.0, max(0.0, target))
+            s = sym_old + sym_rate * (target - sym_old)
+            dep = dep0 if ro == 0 else (dep1 if ro == 1 else (dep2 if ro == 2 else dep3))
+            risk_i = risk[i] * (fear_weight * f + dep) * repression_level
+            drive = g + sympathy_drive * s + peer_strike - risk_i
+            strike = is_worker_slot & (not unemployed) & (drive > threshold[i] + strike_barrier)
+            barrier = outsider_barrier if worker else ban_risk
+            support = s + peer_support + organised - risk_i - barrier > threshold[i]
+            strike = strike & free
+            support = support & free
+            sympathiser = (s > 0.5) if free else (sym_old > 0.5)
+            a_new = np.uint8(strike) * STRIKE | np.uint8(support) * SUPPORT
+            a_out[j] = a_new if live else acting[i]
+            f_out[j] = np.float32(f) if free else fear_old
+            s_out[j] = np.float32(s) if free else sym_old
+            # an outside slot adds +0.0, which leaves the sum's bits as they
+            # are: the sum starts at +0.0, so it is never -0.0
+            f_add[j] = f if free else (np.float64(fear_old) if live else 0.0)
+            s_add[j] = s if free else (np.float64(sym_old) if live else 0.0)
+            n_all += live
+            present += free
+            ready += strike
+            backing += support
+            n_members += member
+            n_workers += free & is_worker_slot
+            n_sympathisers += free & sympathiser
+            n_member_sympathisers += member & sympathiser
+            n_member_support += member & support
+        # (b) the float sums, in slot order
+        sum_fear = 0.0
+        sum_sym = 0.0
+        for j in range(wp_size):
+            sum_fear += f_add[j]
+            sum_sym += s_add[j]
+        f_ready = float(ready)
+        f_backing = float(backing)
+        f_present = float(present)
+        share = f_ready / f_present if present > 0 else 0.0
+        wp_support[w] = f_backing / f_present if present > 0 else 0.0
+        wp_strike[w] = share
+        keep = np.uint8(0xFF)
+        if share >= strike_share:
+            stats[c, C_STRIKING] += f_ready
+        elif ready > 0:
+            # a strike is a workplace's act: where too few are ready, nobody walks out
+            keep = np.uint8(~STRIKE & 0xFF)
+        # (c) back into the state
+        for j in range(wp_size):
+            i = first + j
+            fear[i] = f_out[j]
+            sympathy[i] = s_out[j]
+            acting[i] = a_out[j] & keep
+        stats[c, C_N] += float(n_all)
+        stats[c, C_MEMBERS] += float(n_members)
+        stats[c, C_SYMPATHY] += sum_sym
+        stats[c, C_SYMPATHISERS] += float(n_sympathisers)
+        stats[c, C_ACTING] += f_backing
+        stats[c, C_MEMBER_SUPPORT] += float(n_member_support)
+        stats[c, C_FEAR] += sum_fear
+        stats[c, C_WORKERS] += float(n_workers)
+        stats[c, C_MEMBER_SYMPATHISERS] += float(n_member_sympathisers)
+    for c in range(stats.shape[0] - 1):
+        for k in range(N_STATS):
+            stats[stats.shape[0] - 1, k] += stats[c, k]
+
+
+@nb.njit(cache=True)
+def _mobilise_scalar(
     role, wp_city, wp_size, threshold, risk, hardship, employ, leaning, sympathy, fear, acting,
     jail, wp_strike, wp_support, wp_arrests, wp_cadre,
     hardship_city, unemployment, legitimacy, agency_workers, agency_members, abstain_loss,
@@ -148,6 +350,11 @@ def mobilise(
             stats[stats.shape[0] - 1, k] += stats[c, k]
 
 
+# Slots screened at a time by the branch-free pre-passes of ``repress`` and
+# ``organise`` (their buffers live on the stack).
+SCREEN = 512
+
+
 @nb.njit(cache=True)
 def repress(
     role, city, workplace, acting, jail, fear, cadre, employ, wp_arrests, wp_size,
@@ -156,47 +363,98 @@ def repress(
 ):
     """Arrests fall on the visible: strikers, open supporters and, once the
     leaders are out, the Opposition's cadre. The arrested sit out their term;
-    party members among them are expelled."""
+    party members among them are expelled.
+
+    Most people are not visible in a given month. A chance of arrest is one
+    of eight sums (struck or not, stood up or not, hunted cadre or not),
+    worked out once, in the order a plain loop adds them; a branch-free pass
+    over bytes only (wide SIMD) then serves the jailed their month and marks
+    whoever has a chance, and the branching part with its random draws runs
+    on the marked alone, in slot order, with the plain loop's draws
+    (key, step, slot, k). The per-workplace and per-city sums are still added
+    in slot order.
+    """
     for w in range(wp_arrests.shape[0]):
         wp_arrests[w] = 0.0
     for c in range(arrests_city.shape[0]):
         arrests_city[c] = 0.0
     expelled = 0.0
     cadre_arrested = 0.0
-    for i in range(role.shape[0]):
-        ro = role[i]
-        if ro == OUTSIDE:
-            continue
-        if jail[i] > 0:
-            jail[i] -= 1
-            continue
+    # chance[v] for v = (acting & 3) | hunted << 2, and a bit mask of those not <= 0
+    chance = np.empty(8)
+    visible = np.zeros(8, dtype=np.bool_)
+    for v in range(8):
         p = 0.0
-        a = acting[i]
-        if a & STRIKE:
+        if v & STRIKE:
             p += strike_visibility
-        if a & SUPPORT:
+        if v & SUPPORT:
             p += support_visibility
-        if cadre[i] == 1 or cadre[i] == 3:
+        if v & 4:
             p += cadre_hunt
         p *= police
-        if p <= 0.0:
+        chance[v] = p
+        visible[v] = not (p <= 0.0)
+    # the table as scalars: the marking pass picks among them with selects
+    # (bytes have no variable shift to index a bit mask with)
+    vis0, vis1, vis2, vis3 = visible[0], visible[1], visible[2], visible[3]
+    vis4, vis5, vis6, vis7 = visible[4], visible[5], visible[6], visible[7]
+    marked = _scratch(SCREEN, np.uint8)
+    words = marked.view(np.uint64)
+    n_all = role.shape[0]
+    for s0 in range(0, n_all, SCREEN):
+        n = min(SCREEN, n_all - s0)
+        role_b = role[s0:s0 + n]
+        jail_b = jail[s0:s0 + n]
+        acting_b = acting[s0:s0 + n]
+        cadre_b = cadre[s0:s0 + n]
+        hits = 0
+        for k in range(n):
+            ro = role_b[k]
+            jl = jail_b[k]
+            cd = cadre_b[k]
+            a = acting_b[k]
+            struck = (a & STRIKE) != 0
+            stood = (a & SUPPORT) != 0
+            hunted = (cd == 1) | (cd == 3)
+            vis_x0 = (vis5 if struck else vis4) if hunted else (vis1 if struck else vis0)
+            vis_x1 = (vis7 if struck else vis6) if hunted else (vis3 if struck else vis2)
+            vis = vis_x1 if stood else vis_x0
+            live = ro != OUTSIDE
+            # the jailed serve a month; those free with a chance are marked
+            jail_b[k] = jl - np.uint8(live & (jl > 0))
+            hit = live & (jl == 0) & vis
+            marked[k] = hit
+            hits += hit
+        if hits == 0:
             continue
-        if uniform(key, step, i, 0) < p:
-            jail[i] = 1 + int(uniform(key, step, i, 1) * jail_max)
-            acting[i] = 0
-            fear[i] = 1.0
-            if cadre[i] == 1 or cadre[i] == 3:
-                cadre[i] = 0
-                cadre_arrested += 1.0
-            if ro != WORKER:
-                expelled += 1.0
-                if employ[i] >= 0.0:
-                    role[i] = WORKER
-                else:  # a non-bench member expelled leaves the model's population
-                    role[i] = OUTSIDE
-                    jail[i] = 0
-            wp_arrests[workplace[i]] += 1.0 / wp_size
-            arrests_city[city[i]] += 1.0
+        for k in range(n, (n + 7) // 8 * 8):
+            marked[k] = 0
+        for q in range((n + 7) // 8):
+            if words[q] == 0:
+                continue
+            for k in range(8 * q, 8 * q + 8):
+                if not marked[k]:
+                    continue
+                i = s0 + k
+                ro = role[i]
+                hunted = cadre[i] == 1 or cadre[i] == 3
+                p = chance[(acting[i] & 3) | (4 if hunted else 0)]
+                if uniform(key, step, i, 0) < p:
+                    jail[i] = 1 + int(uniform(key, step, i, 1) * jail_max)
+                    acting[i] = 0
+                    fear[i] = 1.0
+                    if hunted:
+                        cadre[i] = 0
+                        cadre_arrested += 1.0
+                    if ro != WORKER:
+                        expelled += 1.0
+                        if employ[i] >= 0.0:
+                            role[i] = WORKER
+                        else:  # a non-bench member expelled leaves the model's population
+                            role[i] = OUTSIDE
+                            jail[i] = 0
+                    wp_arrests[workplace[i]] += 1.0 / wp_size
+                    arrests_city[city[i]] += 1.0
     expelled_out[0] = expelled
     expelled_out[1] = cadre_arrested
 
@@ -209,47 +467,77 @@ def organise(
 ):
     """Cadre: recruited from open supporters with strong sympathy, lost to
     attrition (faster under enforced abstention) and to capitulation (more
-    likely the more one's livelihood hangs on the apparatus)."""
+    likely the more one's livelihood hangs on the apparatus).
+
+    Only cadre and would-be cadre can change, so a branch-free (SIMD) pass
+    over a block of slots marks them and the branching part, with its random
+    draws, runs on the marked alone, in slot order; what each does, its draws
+    and the order of the sums are those of a plain loop over every slot.
+    """
     for w in range(wp_cadre.shape[0]):
         wp_cadre[w] = 0.0
     joined = 0.0
     left = 0.0
     capitulated = 0.0
     total = 0.0
-    for i in range(role.shape[0]):
-        ro = role[i]
-        if ro == OUTSIDE or jail[i] > 0:
+    marked = _scratch(SCREEN, np.uint8)
+    may_join_bloc = bloc_joins > 0.0
+    n_all = role.shape[0]
+    for s0 in range(0, n_all, SCREEN):
+        n = min(SCREEN, n_all - s0)
+        role_b = role[s0:s0 + n]
+        jail_b = jail[s0:s0 + n]
+        acting_b = acting[s0:s0 + n]
+        cadre_b = cadre[s0:s0 + n]
+        sym_b = sympathy[s0:s0 + n]
+        city_b = city[s0:s0 + n]
+        hits = 0
+        for k in range(n):
+            ro = role_b[k]
+            cd = cadre_b[k]
+            free = (ro != OUTSIDE) & (jail_b[k] == 0)
+            joins_bloc = may_join_bloc & (ro != WORKER) & (city_b[k] == 1)
+            joins = ((acting_b[k] & SUPPORT) != 0) & (sym_b[k] > join_sympathy)
+            hit = free & ((cd == 1) | (cd == 3) | ((cd == 0) & (joins_bloc | joins)))
+            marked[k] = hit
+            hits += hit
+        if hits == 0:
             continue
-        if cadre[i] == 3 and bloc_breaks:
-            cadre[i] = 2  # the bloc's Zinovievist contingent recants with its leaders
-            capitulated += 1.0
-            continue
-        if cadre[i] == 1 or cadre[i] == 3:
-            u = uniform(key, step, i, 0)
-            pc = capitulate_p * dependence[min(ro, 3)]
-            if u < pc:
-                cadre[i] = 2
+        for k in range(n):
+            if not marked[k]:
+                continue
+            i = s0 + k
+            ro = role[i]
+            if cadre[i] == 3 and bloc_breaks:
+                cadre[i] = 2  # the bloc's Zinovievist contingent recants with its leaders
                 capitulated += 1.0
                 continue
-            if u < pc + leave_p:
-                cadre[i] = 0
-                left += 1.0
-                continue
-            total += 1.0
-            wp_cadre[workplace[i]] += 1.0 / wp_size
-        elif cadre[i] == 0 and bloc_joins > 0.0 and ro != WORKER and city[i] == 1 \
-                and uniform(key, step, i, 2) < bloc_joins:
-            cadre[i] = 3  # Leningrad members brought in by the bloc with Zinoviev's machine
-            joined += 1.0
-            total += 1.0
-            wp_cadre[workplace[i]] += 1.0 / wp_size
-        elif cadre[i] == 0 and (acting[i] & SUPPORT) and sympathy[i] > join_sympathy:
-            p = join_p_worker if ro == WORKER else join_p_member
-            if uniform(key, step, i, 1) < p:
-                cadre[i] = 1
+            if cadre[i] == 1 or cadre[i] == 3:
+                u = uniform(key, step, i, 0)
+                pc = capitulate_p * dependence[min(ro, 3)]
+                if u < pc:
+                    cadre[i] = 2
+                    capitulated += 1.0
+                    continue
+                if u < pc + leave_p:
+                    cadre[i] = 0
+                    left += 1.0
+                    continue
+                total += 1.0
+                wp_cadre[workplace[i]] += 1.0 / wp_size
+            elif cadre[i] == 0 and bloc_joins > 0.0 and ro != WORKER and city[i] == 1 \
+                    and uniform(key, step, i, 2) < bloc_joins:
+                cadre[i] = 3  # Leningrad members brought in by the bloc with Zinoviev's machine
                 joined += 1.0
                 total += 1.0
                 wp_cadre[workplace[i]] += 1.0 / wp_size
+            elif cadre[i] == 0 and (acting[i] & SUPPORT) and sympathy[i] > join_sympathy:
+                p = join_p_worker if ro == WORKER else join_p_member
+                if uniform(key, step, i, 1) < p:
+                    cadre[i] = 1
+                    joined += 1.0
+                    total += 1.0
+                    wp_cadre[workplace[i]] += 1.0 / wp_size
     counts[0] = total
     counts[1] = joined
     counts[2] = left

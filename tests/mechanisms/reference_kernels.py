@@ -1,0 +1,325 @@
+"""A frozen copy of the soviet-1923 kernels as they were before the fast rewrite.
+
+``tests/mechanisms/test_kernels_exact.py`` and ``benchmarks/bench_kernels.py``
+run these next to ``inevitable.mechanisms.soviet.kernels`` to check that the
+rewrite gives the same bits and to measure how much faster it is. Do not edit:
+this is the definition of the right answer.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from inevitable.engine.rng import uniform
+
+WORKER, OLD_MEMBER, RECRUIT, OFFICIAL, OUTSIDE = 0, 1, 2, 3, 255
+STRIKE, SUPPORT = 1, 2  # bits of ``acting``: on strike / publicly with the Opposition
+
+# columns of the per-city statistics (rows: 3 cities, then the total)
+C_N, C_MEMBERS, C_SYMPATHY, C_SYMPATHISERS, C_ACTING, C_STRIKING, C_MEMBER_SUPPORT, \
+    C_FEAR, C_WORKERS, C_MEMBER_SYMPATHISERS = range(10)
+N_STATS = 10
+
+
+@nb.njit(cache=True)
+def mobilise(
+    role, wp_city, wp_size, threshold, risk, hardship, employ, leaning, sympathy, fear, acting,
+    jail, wp_strike, wp_support, wp_arrests, wp_cadre,
+    hardship_city, unemployment, legitimacy, agency_workers, agency_members, abstain_loss,
+    hope_term,
+    fear_decay, fear_gain, fear_climate, defend, sym_rate, sym_grievance, peer_weight, org_weight,
+    fear_weight, dependence, repression_level, ban_risk, sympathy_drive, outsider_barrier,
+    strike_barrier, strike_share, stats,
+):
+    """Grievance, fear, private sympathy and public stance for every person.
+
+    A person is ready to strike when grievance plus what their workmates did
+    last month outweighs the risk by more than their threshold (Granovetter,
+    Epstein), and strikes if enough of their workplace is ready too; they
+    stand publicly with the Opposition when private sympathy, the workmates'
+    stance and the Opposition's organisation in their workplace outweigh the
+    risk (Kuran's preference falsification is the difference).
+
+    Workplaces are contiguous blocks of ``wp_size`` slots, so each is
+    finished (its strike decided, its counts added) while still in cache.
+    ``wp_strike`` and ``wp_support`` hold last month's shares on entry and
+    this month's on return.
+    """
+    for r in range(stats.shape[0]):
+        for c in range(stats.shape[1]):
+            stats[r, c] = 0.0
+    for w in range(wp_city.shape[0]):
+        c = wp_city[w]
+        # per-workplace sums in registers; decisions below are written without
+        # branches because they are close to coin flips and mispredict
+        n_all = 0.0
+        n_members = 0.0
+        n_workers = 0.0
+        sum_sym = 0.0
+        sum_fear = 0.0
+        n_sympathisers = 0.0
+        n_member_sympathisers = 0.0
+        n_member_support = 0.0
+        ready = 0.0
+        backing = 0.0
+        present = 0.0
+        strike_prev = wp_strike[w]
+        support_prev = wp_support[w]
+        fear_in = (1.0 - defend) * (fear_gain * wp_arrests[w] + fear_climate)
+        organised = org_weight * wp_cadre[w]
+        # workplace constants, read once (the compiler cannot hoist array reads
+        # past the stores below, as arrays might alias)
+        h_city = hardship_city[c]
+        seen_worker = agency_workers[c]
+        seen_member = agency_members[c]
+        first = w * wp_size
+        for i in range(first, first + wp_size):
+            ro = role[i]
+            if ro == OUTSIDE:
+                continue
+            member = 1.0 if ro != WORKER else 0.0
+            if jail[i] > 0:
+                acting[i] = 0
+                n_all += 1.0
+                sum_fear += fear[i]
+                sum_sym += sympathy[i]
+                n_members += member
+                n_member_sympathisers += member * (sympathy[i] > 0.5)
+                continue
+            e = employ[i]
+            is_worker_slot = e >= 0.0
+            unemployed = is_worker_slot & (e < unemployment)
+            h = min(1.0, hardship[i] * h_city + 0.25 * unemployed)
+            g = h * (1.0 - legitimacy)
+            # fear: slow decay, renewed by arrests seen at work and the climate
+            f = min(1.0, fear[i] * (1.0 - fear_decay) + fear_in)
+            fear[i] = f
+            # private sympathy drifts towards what leaning, grievance, the
+            # Opposition's visible deeds and hopes abroad make of it
+            seen = seen_member if ro != WORKER else seen_worker
+            target = leaning[i] + sym_grievance * g + seen - abstain_loss + hope_term
+            target = min(1.0, max(0.0, target))
+            s = sympathy[i] + sym_rate * (target - sympathy[i])
+            sympathy[i] = s
+            risk_i = risk[i] * (fear_weight * f + dependence[min(ro, 3)]) * repression_level
+            drive = g + sympathy_drive * s + peer_weight * strike_prev - risk_i
+            strike = is_worker_slot & (not unemployed) & (drive > threshold[i] + strike_barrier)
+            # members risk the ban on factions; non-members face the barrier of
+            # an inner-party fight that does not address them (lowered by appeals)
+            barrier = ban_risk if ro != WORKER else outsider_barrier
+            support = s + peer_weight * support_prev + organised - risk_i - barrier > threshold[i]
+            acting[i] = np.uint8(strike) * STRIKE | np.uint8(support) * SUPPORT
+            sympathiser = s > 0.5
+            ready += strike
+            backing += support
+            present += 1.0
+            n_all += 1.0
+            sum_sym += s
+            sum_fear += f
+            n_sympathisers += sympathiser
+            n_members += member
+            n_member_sympathisers += member * sympathiser
+            n_member_support += member * support
+            n_workers += is_worker_slot
+        share = ready / present if present > 0.0 else 0.0
+        wp_support[w] = backing / present if present > 0.0 else 0.0
+        wp_strike[w] = share
+        if share >= strike_share:
+            stats[c, C_STRIKING] += ready
+        elif ready > 0.0:
+            # a strike is a workplace's act: where too few are ready, nobody walks out
+            for i in range(first, first + wp_size):
+                acting[i] &= ~STRIKE
+        stats[c, C_N] += n_all
+        stats[c, C_MEMBERS] += n_members
+        stats[c, C_SYMPATHY] += sum_sym
+        stats[c, C_SYMPATHISERS] += n_sympathisers
+        stats[c, C_ACTING] += backing
+        stats[c, C_MEMBER_SUPPORT] += n_member_support
+        stats[c, C_FEAR] += sum_fear
+        stats[c, C_WORKERS] += n_workers
+        stats[c, C_MEMBER_SYMPATHISERS] += n_member_sympathisers
+    for c in range(stats.shape[0] - 1):
+        for k in range(N_STATS):
+            stats[stats.shape[0] - 1, k] += stats[c, k]
+
+
+@nb.njit(cache=True)
+def repress(
+    role, city, workplace, acting, jail, fear, cadre, employ, wp_arrests, wp_size,
+    key, step, police, strike_visibility, support_visibility, cadre_hunt, jail_max,
+    arrests_city, expelled_out,
+):
+    """Arrests fall on the visible: strikers, open supporters and, once the
+    leaders are out, the Opposition's cadre. The arrested sit out their term;
+    party members among them are expelled."""
+    for w in range(wp_arrests.shape[0]):
+        wp_arrests[w] = 0.0
+    for c in range(arrests_city.shape[0]):
+        arrests_city[c] = 0.0
+    expelled = 0.0
+    cadre_arrested = 0.0
+    for i in range(role.shape[0]):
+        ro = role[i]
+        if ro == OUTSIDE:
+            continue
+        if jail[i] > 0:
+            jail[i] -= 1
+            continue
+        p = 0.0
+        a = acting[i]
+        if a & STRIKE:
+            p += strike_visibility
+        if a & SUPPORT:
+            p += support_visibility
+        if cadre[i] == 1 or cadre[i] == 3:
+            p += cadre_hunt
+        p *= police
+        if p <= 0.0:
+            continue
+        if uniform(key, step, i, 0) < p:
+            jail[i] = 1 + int(uniform(key, step, i, 1) * jail_max)
+            acting[i] = 0
+            fear[i] = 1.0
+            if cadre[i] == 1 or cadre[i] == 3:
+                cadre[i] = 0
+                cadre_arrested += 1.0
+            if ro != WORKER:
+                expelled += 1.0
+                if employ[i] >= 0.0:
+                    role[i] = WORKER
+                else:  # a non-bench member expelled leaves the model's population
+                    role[i] = OUTSIDE
+                    jail[i] = 0
+            wp_arrests[workplace[i]] += 1.0 / wp_size
+            arrests_city[city[i]] += 1.0
+    expelled_out[0] = expelled
+    expelled_out[1] = cadre_arrested
+
+
+@nb.njit(cache=True)
+def organise(
+    role, workplace, acting, sympathy, cadre, jail, wp_cadre, wp_size, key, step,
+    join_p_member, join_p_worker, join_sympathy, leave_p, capitulate_p, dependence,
+    bloc_joins, bloc_breaks, city, counts,
+):
+    """Cadre: recruited from open supporters with strong sympathy, lost to
+    attrition (faster under enforced abstention) and to capitulation (more
+    likely the more one's livelihood hangs on the apparatus)."""
+    for w in range(wp_cadre.shape[0]):
+        wp_cadre[w] = 0.0
+    joined = 0.0
+    left = 0.0
+    capitulated = 0.0
+    total = 0.0
+    for i in range(role.shape[0]):
+        ro = role[i]
+        if ro == OUTSIDE or jail[i] > 0:
+            continue
+        if cadre[i] == 3 and bloc_breaks:
+            cadre[i] = 2  # the bloc's Zinovievist contingent recants with its leaders
+            capitulated += 1.0
+            continue
+        if cadre[i] == 1 or cadre[i] == 3:
+            u = uniform(key, step, i, 0)
+            pc = capitulate_p * dependence[min(ro, 3)]
+            if u < pc:
+                cadre[i] = 2
+                capitulated += 1.0
+                continue
+            if u < pc + leave_p:
+                cadre[i] = 0
+                left += 1.0
+                continue
+            total += 1.0
+            wp_cadre[workplace[i]] += 1.0 / wp_size
+        elif cadre[i] == 0 and bloc_joins > 0.0 and ro != WORKER and city[i] == 1 \
+                and uniform(key, step, i, 2) < bloc_joins:
+            cadre[i] = 3  # Leningrad members brought in by the bloc with Zinoviev's machine
+            joined += 1.0
+            total += 1.0
+            wp_cadre[workplace[i]] += 1.0 / wp_size
+        elif cadre[i] == 0 and (acting[i] & SUPPORT) and sympathy[i] > join_sympathy:
+            p = join_p_worker if ro == WORKER else join_p_member
+            if uniform(key, step, i, 1) < p:
+                cadre[i] = 1
+                joined += 1.0
+                total += 1.0
+                wp_cadre[workplace[i]] += 1.0 / wp_size
+    counts[0] = total
+    counts[1] = joined
+    counts[2] = left
+    counts[3] = capitulated
+
+
+@nb.njit(cache=True)
+def admit(role, employ, sympathy, wp_size, key, step, p_worker, p_outside, max_sympathy, out):
+    """A levy: workers (and some outsiders) join the party; the apparatus
+    admits those who do not sympathise with the Opposition.
+
+    Each eligible person joins with chance p, independently. Sampled per
+    workplace without a draw per person: the number admitted is binomial,
+    from one uniform of the workplace's stream slot, and which of the
+    eligible join is decided by per-slot draws only where someone does.
+    """
+    admitted = 0.0
+    n_wp = role.shape[0] // wp_size
+    # (1 - p)^m for every possible m, once: the chance a workplace admits nobody
+    none_w = np.empty(wp_size + 1)
+    none_o = np.empty(wp_size + 1)
+    none_w[0] = 1.0
+    none_o[0] = 1.0
+    for m in range(1, wp_size + 1):
+        none_w[m] = none_w[m - 1] * (1.0 - p_worker)
+        none_o[m] = none_o[m - 1] * (1.0 - p_outside)
+    floor = min(none_w[wp_size], none_o[wp_size])
+    for w in range(n_wp):
+        first = w * wp_size
+        u = uniform(key, step, w, 0)
+        if u < floor:
+            continue  # nobody joins here whoever is eligible: (1 - p)^m >= (1 - p)^size
+        m = 0
+        p = 0.0
+        for i in range(first, first + wp_size):
+            ro = role[i]
+            if sympathy[i] > max_sympathy:
+                continue
+            if ro == WORKER:
+                m += 1
+                p = p_worker
+            elif ro == OUTSIDE and employ[i] < 0.0:
+                m += 1
+                p = p_outside
+        if m == 0 or p <= 0.0:
+            continue
+        # inverse binomial CDF from the workplace's uniform
+        q = none_w[m] if p == p_worker else none_o[m]
+        if u < q:
+            continue  # nobody here this month (the common case)
+        cdf = q
+        count = 0
+        while u >= cdf and count < m:
+            q *= (m - count) / (count + 1.0) * p / (1.0 - p) if p < 1.0 else 0.0
+            count += 1
+            cdf += q
+        if count == 0:
+            continue
+        # the `count` eligible people with the smallest per-slot draws join
+        for _ in range(count):
+            best = -1
+            best_u = 2.0
+            for i in range(first, first + wp_size):
+                ro = role[i]
+                if sympathy[i] > max_sympathy or not (
+                        ro == WORKER or (ro == OUTSIDE and employ[i] < 0.0)):
+                    continue
+                v = uniform(key, step, i, 1)
+                if v < best_u:
+                    best_u = v
+                    best = i
+            role[best] = RECRUIT
+            admitted += 1.0
+    out[0] = admitted
+
+
