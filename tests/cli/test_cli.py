@@ -120,3 +120,14 @@ def test_the_package_offers_the_experiments_by_name():
     assert inv.months("1923-11", "1924-02") == ["1923-11", "1923-12", "1924-01", "1924-02"]
     with pytest.raises(AttributeError):
         inv.nonexistent  # noqa: B018
+
+
+@pytest.mark.parametrize("verb", [["run", "toy"], ["compare", "toy", "--reps", "4",
+                                                   "--backend", "serial"]])
+def test_out_where_the_system_refuses_a_file_is_one_line(cli, tmp_path, verb):
+    # /proc accepts no new files whatever the permissions say
+    extra = ["--results", str(tmp_path / "store")] if verb[0] == "compare" else []
+    code, _, err = cli(*verb, *extra, "--out", "/proc/x.json")
+    assert code == 2
+    assert err.strip().count("\n") == 0
+    assert err.startswith("error: --out /proc/x.json: cannot write there")

@@ -33,6 +33,14 @@ def check_target(path: str | Path) -> Path:
         raise InputError(f"directory '{parent}' does not exist", f"--out {path}")
     if not os.access(parent, os.W_OK):
         raise InputError(f"directory '{parent}' is not writable", f"--out {path}")
+    # permissions are not the whole story (/proc, read-only mounts, quotas):
+    # create and remove a file where the result will go, before any run
+    probe = parent / f".{path.name}.probe-{os.getpid()}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise InputError(f"cannot write there ({exc.strerror or exc})", f"--out {path}") from None
     return path
 
 
