@@ -15,7 +15,6 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy import stats
 
 from inevitable.errors import InputError
 
@@ -77,10 +76,10 @@ class Normal(_Prior):
     high: float = math.inf
 
     def ppf(self, u):
-        a = stats.norm.cdf((self.low - self.mean) / self.sd)
-        b = stats.norm.cdf((self.high - self.mean) / self.sd)
+        a = _stats().norm.cdf((self.low - self.mean) / self.sd)
+        b = _stats().norm.cdf((self.high - self.mean) / self.sd)
         q = a + (b - a) * np.asarray(u, dtype=float)
-        return self.mean + self.sd * stats.norm.ppf(q)
+        return self.mean + self.sd * _stats().norm.ppf(q)
 
     @property
     def support(self):
@@ -97,7 +96,7 @@ class Beta(_Prior):
     high: float = 1.0
 
     def ppf(self, u):
-        return self.low + (self.high - self.low) * stats.beta.ppf(
+        return self.low + (self.high - self.low) * _stats().beta.ppf(
             np.asarray(u, dtype=float), self.a, self.b
         )
 
@@ -120,7 +119,7 @@ class Triangular(_Prior):
 
     def ppf(self, u):
         c = (self.mode - self.low) / (self.high - self.low)
-        return stats.triang.ppf(np.asarray(u, dtype=float), c, self.low, self.high - self.low)
+        return _stats().triang.ppf(np.asarray(u, dtype=float), c, self.low, self.high - self.low)
 
     @property
     def support(self):
@@ -135,6 +134,14 @@ Prior = Annotated[
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
+
+
+def _stats():
+    """scipy.stats, imported on first use: it costs about a second at start-up, and
+    most commands (a run, a comparison) never turn a prior's quantile."""
+    from scipy import stats
+
+    return stats
 
 @dataclass(frozen=True)
 class Param:
