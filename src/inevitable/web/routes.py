@@ -6,6 +6,7 @@ verdicts, play, jobs. Responses are plain JSON; long work returns a job.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,8 +19,23 @@ from inevitable.web.service import Service
 api = APIRouter()
 
 
+CLIENT_HEADER = "X-Inevitable-Client"
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
 def _service(request: Request) -> Service:
     return request.app.state.service
+
+
+def client_of(request: Request) -> str:
+    """Who is asking, for the job queue's fairness: the remote address, and the
+    browser's own id (the pages send a random one in ``X-Inevitable-Client``) so
+    that users behind one address (every user of a server on 127.0.0.1) are told
+    apart. The id is the browser's word, not proof: the global bound on waiting
+    jobs, not this, is what holds against a client that invents ids."""
+    address = request.client.host if request.client else "unknown"
+    browser = request.headers.get(CLIENT_HEADER, "")
+    return f"{address}/{browser}" if _CLIENT_ID.match(browser) else address
 
 
 def _accepted(service: Service, job) -> JSONResponse:
@@ -51,13 +67,14 @@ def check_strategy(body: StrategyCheckIn, request: Request) -> dict[str, Any]:
 @api.post("/ensembles", status_code=202, summary="Run paired arms (a job)")
 def ensembles(body: EnsembleIn, request: Request) -> JSONResponse:
     service = _service(request)
-    return _accepted(service, service.submit_ensemble(body))
+    return _accepted(service, service.submit_ensemble(body, client_of(request)))
 
 
 @api.get("/jobs", summary="Recent jobs, without their results")
 def jobs(request: Request) -> list[dict[str, Any]]:
     service = _service(request)
-    return [j.to_dict(service.jobs.position(j), with_result=False)
+    positions = service.jobs.positions()
+    return [j.to_dict(positions.get(j.id) if j.state == "queued" else None, with_result=False)
             for j in service.jobs.recent()]
 
 
@@ -87,7 +104,7 @@ def verdict(verdict_id: str, request: Request) -> dict[str, Any]:
 @api.post("/verdicts", status_code=202, summary="Run a new verdict with a budget (a job)")
 def new_verdict(body: VerdictIn, request: Request) -> JSONResponse:
     service = _service(request)
-    return _accepted(service, service.submit_verdict(body))
+    return _accepted(service, service.submit_verdict(body, client_of(request)))
 
 
 @api.get("/play/{scenario}", summary="A game's junctures and moves")
@@ -101,11 +118,11 @@ def play_game(scenario: str, request: Request, theory: str | None = "C", seed: i
           summary="Play the last of the moves at its juncture: the odds before and after")
 def play_turn(body: PlayIn, request: Request) -> JSONResponse:
     service = _service(request)
-    return _accepted(service, service.submit_turn(body))
+    return _accepted(service, service.submit_turn(body, client_of(request)))
 
 
 @api.post("/play/summary", status_code=202,
           summary="A finished game against history's path and the best found")
 def play_summary(body: PlayIn, request: Request) -> JSONResponse:
     service = _service(request)
-    return _accepted(service, service.submit_summary(body))
+    return _accepted(service, service.submit_summary(body, client_of(request)))

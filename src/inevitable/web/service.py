@@ -19,6 +19,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from inevitable.backends.base import default_workers
+from inevitable.backends.fair import FairProcessBackend
 from inevitable.errors import InputError, NotFound
 from inevitable.experiments.compare import branch_step, compare, pick_theories, strategies_of
 from inevitable.experiments.pool import kept_open
@@ -28,7 +30,7 @@ from inevitable.scenarios.loader import Scenario, builtin_names, scenario
 from inevitable.scenarios.rules import compile_rules
 from inevitable.store.games import GameLog
 from inevitable.store.runstore import RunStore
-from inevitable.web.jobs import Job, JobQueue
+from inevitable.web.jobs import LOCAL, Job, JobQueue
 from inevitable.web.models import ArmIn, EnsembleIn, PlayIn, RuleIn, VerdictIn
 
 VERDICTS_DIR = "verdicts"
@@ -40,7 +42,7 @@ class Service:
 
     def __init__(self, results: str | Path = "results", *, workers: int | None = None,
                  backend: str = "processes", max_reps: int = 400, max_waiting: int = 64,
-                 runners: int = 2, verdict_budgets: tuple[str, ...] = ("quick", "default"),
+                 runners: int = 32, verdict_budgets: tuple[str, ...] = ("quick", "default"),
                  scenarios: list[str] | None = None) -> None:
         self.results = Path(results)
         self.max_reps = max_reps
@@ -51,10 +53,21 @@ class Service:
             self.scenarios[sc.name] = sc
         self._stack = ExitStack()
         self.store = self._stack.enter_context(RunStore(self.results))
-        self.backend = self._stack.enter_context(kept_open(backend, workers))
+        if backend == "processes":
+            # shared between clients batch by batch, so that jobs running side by
+            # side (one per client) split the workers' time between their clients
+            fair = FairProcessBackend(workers or default_workers())
+            self._stack.callback(fair.close)
+            self.backend = self._stack.enter_context(kept_open(fair))
+        else:
+            self.backend = self._stack.enter_context(kept_open(backend, workers))
         self.games = GameLog(self.results)
+        # runners are threads that mostly wait for the pool: many of them let that
+        # many clients' jobs run side by side, each on its client's share of the
+        # workers, instead of a newcomer waiting for someone's large job to end;
+        # a client may hold at most half the waiting slots, so no one fills the queue
         self.jobs = JobQueue(runners=runners, max_waiting=max_waiting,
-                             limits={"verdict": 1})
+                             per_client=max(1, max_waiting // 2), limits={"verdict": 1})
         self._variants: OrderedDict[str, Scenario] = OrderedDict()
         self._variants_lock = threading.Lock()
 
@@ -119,7 +132,7 @@ class Service:
         return variant
 
     # -- ensembles --------------------------------------------------------------
-    def submit_ensemble(self, req: EnsembleIn) -> Job:
+    def submit_ensemble(self, req: EnsembleIn, client: str = LOCAL) -> Job:
         sc, strategies, rules = self._arms(req)
         if req.reps > self.max_reps:
             raise InputError(f"at most {self.max_reps} runs per arm on this server", "reps")
@@ -144,7 +157,7 @@ class Service:
                     "outcome_docs": {o.final: o.doc for o in sc.spec.outcomes.values()},
                     "outcome_kinds": {o.final: o.kind for o in sc.spec.outcomes.values()}}
 
-        return self.jobs.submit("ensemble", req.model_dump(), work)
+        return self.jobs.submit("ensemble", req.model_dump(), work, client)
 
     def _arms(self, req: EnsembleIn) -> tuple[Scenario, list[str], list[dict] | None]:
         """The scenario, the arms' strategy names, and the user's checked rules if any."""
@@ -230,7 +243,7 @@ class Service:
                     return None
         return None
 
-    def submit_verdict(self, req: VerdictIn) -> Job:
+    def submit_verdict(self, req: VerdictIn, client: str = LOCAL) -> Job:
         from inevitable.experiments.verdict import budget_of, verdict
         from inevitable.report.write import write_report
 
@@ -254,7 +267,7 @@ class Service:
             return {"id": vid, "headline": v["answer"]["headline"],
                     "report": f"/verdicts/{vid}/report.html"}
 
-        return self.jobs.submit("verdict", req.model_dump(), work)
+        return self.jobs.submit("verdict", req.model_dump(), work, client)
 
     # -- the game ---------------------------------------------------------------
     def game(self, req: PlayIn):
@@ -264,15 +277,15 @@ class Service:
         g.check(req.moves)
         return g
 
-    def submit_turn(self, req: PlayIn) -> Job:
+    def submit_turn(self, req: PlayIn, client: str = LOCAL) -> Job:
         g = self.game(req)
         if not req.moves:
             raise InputError("give at least one move", "moves")
         return self.jobs.submit("turn", req.model_dump(),
                                 lambda progress: turn(g, req.moves, progress=progress,
-                                                      **self.run_options).to_dict())
+                                                      **self.run_options).to_dict(), client)
 
-    def submit_summary(self, req: PlayIn) -> Job:
+    def submit_summary(self, req: PlayIn, client: str = LOCAL) -> Job:
         g = self.game(req)
         if len(req.moves) != len(g.junctures):
             raise InputError(f"a finished game has {len(g.junctures)} moves, got "
@@ -286,7 +299,7 @@ class Service:
             return {**s.to_dict(), "permalink": g.permalink(req.moves),
                     "permalink_url": g.permalink_url(req.moves)}
 
-        return self.jobs.submit("summary", req.model_dump(), work)
+        return self.jobs.submit("summary", req.model_dump(), work, client)
 
 
 def _strategies(sc: Scenario) -> list[str]:

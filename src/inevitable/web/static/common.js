@@ -85,8 +85,27 @@
   }
   App.ApiError = ApiError;
 
+  // A random id for this browser, sent with every request: the server shares its
+  // job queue fairly between clients, and this tells apart browsers that reach it
+  // from one address (every user of a server on 127.0.0.1).
+  const clientId = (() => {
+    const key = 'inevitable-client';
+    try {
+      let id = window.localStorage.getItem(key);
+      if (!id || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) {
+        const bytes = crypto.getRandomValues(new Uint8Array(12));
+        id = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+        window.localStorage.setItem(key, id);
+      }
+      return id;
+    } catch {
+      return null; // storage refused: the server tells clients apart by address
+    }
+  })();
+
   async function request(method, url, body) {
     const init = { method, headers: { Accept: 'application/json' } };
+    if (clientId) init.headers['X-Inevitable-Client'] = clientId;
     if (body !== undefined) {
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
