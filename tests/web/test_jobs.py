@@ -122,7 +122,7 @@ def test_the_bound_on_waiting_jobs_holds_across_clients_and_loses_nothing():
         assert log.holding.wait(10)
         accepted = [q.submit("k", {"n": i}, log.job(str(i)), client=c)
                     for i, c in ((1, "A"), (2, "B"), (3, "C"))]
-        with pytest.raises(QueueFull, match="^the server has 3 jobs waiting; try again"):
+        with pytest.raises(QueueFull, match=r"^the server has 3 jobs waiting; try again"):
             q.submit("k", {"n": 4}, log.job("4"), client="D")
         # an identical request shares its job and is never refused
         assert q.submit("k", {"n": 2}, log.job("again"), client="D") is accepted[1]
