@@ -20,7 +20,7 @@ from inevitable.engine.timeline import month_index, parse_month
 from inevitable.errors import InputError
 from inevitable.mechanisms.soviet import common as k
 from inevitable.mechanisms.soviet import compiled as cc
-from inevitable.mechanisms.soviet.strategy import HISTORICAL_MOVE, compile_play, parse_path
+from inevitable.mechanisms.soviet.strategy import compile_play, inherited_rules, move_at, parse_path
 from inevitable.scenarios.rules import condition_code, stack_depth
 
 ORDER = ("people", "economy", "international", "strategy", "coalitions", "party",
@@ -100,7 +100,7 @@ def _build(sc) -> Tables:
 
     for name, spec in strategies.items():
         if isinstance(spec, dict) and "rules" in spec:
-            raw = _inherited(name, strategies) + list(spec["rules"])
+            raw = inherited_rules(name, strategies, ()) + list(spec["rules"])
             add_program(name, [(str(r.get("when", "always")), dict(r["do"])) for r in raw])
     for name, levels in moves.items():
         add_program(f"move:{name}", [("always", dict(levels))])
@@ -121,13 +121,6 @@ def _build(sc) -> Tables:
         events=events, sit_step=sits[0], sit_which=sits[1], sit_strength=sits[2],
         start_month=start, steps=steps, strategies=strategies, play=play,
         junctures=tuple(junctures), series_names=series_names, final_names=final_names)
-
-
-def _inherited(name: str, strategies: dict) -> list:
-    base = strategies[name].get("extends")
-    if base is None:
-        return []
-    return _inherited(base, strategies) + list(strategies[base]["rules"])
 
 
 def _event_tables(events: Sequence[dict], steps: int):
@@ -168,40 +161,39 @@ def _event_tables(events: Sequence[dict], steps: int):
     return table, sits
 
 
-def _numeric(value: Any, name: str, decls) -> float:
-    if name == "theory":
-        return float(k.THEORIES.index(value))
-    return float(value)
-
-
-def _record(tb: Tables, values: Mapping[str, Any], decls) -> np.void:
+def _record(tb: Tables, values: Mapping[str, Any]) -> np.void:
+    """A run's numeric parameters as one record (the theory as its index in THEORIES)."""
     rec = np.zeros((), dtype=tb.dtype)
     for n in tb.names:
-        rec[n] = _numeric(values[n], n, decls)
+        rec[n] = float(k.THEORIES.index(values[n])) if n == "theory" else float(values[n])
     return rec
 
 
-def _program_at(tb: Tables, values: Mapping[str, Any], month: int) -> int:
-    """The program in force in ``month``: a game move, else the strategy's rules."""
+def _plan(tb: Tables, values: Mapping[str, Any]) -> np.ndarray:
+    """The program in force at each step: a game move, else the strategy's rules.
+
+    The same resolution as ``Strategy.step`` (``move_at``, then a switch
+    strategy's ``before``/``after`` by month), done once for a run's values.
+    """
     path = parse_path(values.get("path", ""), tb.play)
-    current = None
-    for i, m in enumerate(tb.junctures):
-        if m <= month:
-            current = i
-    if values.get("hold_last") and path and current is not None:
-        current = min(current, len(path) - 1)
-    if current is not None and current < len(path) and path[current] != HISTORICAL_MOVE:
-        return tb.programs[f"move:{path[current]}"]
-    name = values["strategy"]
-    seen = 0
-    while "rules" not in tb.strategies[name]:
-        spec = tb.strategies[name]
-        when = values["switch_date"] if spec["at"] == "switch_date" else spec["at"]
-        name = spec["after"] if month >= month_index(*parse_month(when)) else spec["before"]
-        seen += 1
-        if seen > len(tb.strategies):
+    plan = np.zeros(tb.steps + 1, dtype=np.int64)
+    for t in range(1, tb.steps + 1):
+        month = tb.start_month + t
+        move = move_at(tb.junctures, path, values.get("hold_last", False), month)
+        if move is not None:
+            plan[t] = tb.programs[f"move:{move}"]
+            continue
+        name = values["strategy"]
+        for _ in range(len(tb.strategies) + 1):
+            spec = tb.strategies[name]
+            if "rules" in spec:
+                break
+            when = values["switch_date"] if spec["at"] == "switch_date" else spec["at"]
+            name = spec["after"] if month >= month_index(*parse_month(when)) else spec["before"]
+        else:
             raise InputError(f"strategy '{values['strategy']}' refers to itself")
-    return tb.programs[name]
+        plan[t] = tb.programs[name]
+    return plan
 
 
 def run(sc, runs: Sequence[tuple[int, Mapping[str, Any], int | None, Mapping[str, Any]]]
@@ -220,19 +212,26 @@ def run(sc, runs: Sequence[tuple[int, Mapping[str, Any], int | None, Mapping[str
     keys = np.zeros((n, len(cc.STREAMS)), dtype=np.uint64)
     plans = np.zeros((n, steps + 1), dtype=np.int64)
     cutoff = np.zeros(n, dtype=np.int64)
+    made: dict[tuple, np.ndarray] = {}  # runs of one batch mostly share a few strategies
+
+    def plan_of(values: Mapping[str, Any]) -> np.ndarray:
+        what = tuple(values.get(x) for x in ("strategy", "switch_date", "path", "hold_last"))
+        if what not in made:
+            made[what] = _plan(tb, values)
+        return made[what]
+
     for r, (seed, params, branch, branch_params) in enumerate(runs):
         before = {**sc.values, **sc.check_overrides(params or {})}
         after = {**before, **sc.check_overrides(branch_params or {})} if branch is not None \
             else before
-        P[r] = _record(tb, before, sc.decls)
-        P_after[r] = _record(tb, after, sc.decls)
-        if branch is not None:
-            branch_at[r] = int(branch)
+        P[r] = _record(tb, before)
+        P_after[r] = _record(tb, after)
         for j, name in enumerate(cc.STREAMS):
             keys[r, j] = stream_key(seed, name)
-        for t in range(1, steps + 1):
-            plans[r, t] = _program_at(tb, before if t <= branch_at[r] else after,
-                                      tb.start_month + t)
+        plans[r] = plan_of(before)
+        if branch is not None:
+            branch_at[r] = int(branch)
+            plans[r, branch + 1:] = plan_of(after)[branch + 1:]
         cutoff[r] = month_index(*parse_month(after["cutoff"])) - tb.start_month
     series = np.zeros((n, cc.N_SERIES, steps + 1))
     finals = np.zeros((n, cc.N_FINALS))

@@ -264,16 +264,14 @@ def _initial_stats(role, city, sympathy, fear, employ, stats, buf):
             stats[r, c] = 0.0
     n = role.shape[0]
     for c in range(3):
-        for which in range(3):  # sympathy, members' sympathy (count only), fear
+        # numpy sums the masked copy of each array pairwise: gather, then sum alike
+        for col, values in ((C_SYMPATHY, sympathy), (C_FEAR, fear)):
             m = 0
             for i in range(n):
                 if role[i] != OUTSIDE and city[i] == c:
-                    buf[m] = sympathy[i] if which == 0 else fear[i]
+                    buf[m] = values[i]
                     m += 1
-            if which == 0:
-                stats[c, C_SYMPATHY] = _pairwise_sum(buf, 0, m)
-            elif which == 2:
-                stats[c, C_FEAR] = _pairwise_sum(buf, 0, m)
+            stats[c, col] = _pairwise_sum(buf, 0, m)
         for i in range(n):
             if role[i] == OUTSIDE or city[i] != c:
                 continue
@@ -439,6 +437,9 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
             members0 += 1.0
     # -- mobilisation ----------
     dependence = np.empty(4)
+    agency_workers = np.empty(3)
+    agency_members = np.empty(3)
+    closing = np.zeros(3, np.bool_)
     wp_strike = np.zeros(n_wp, np.float32)
     wp_support = np.zeros(n_wp, np.float32)
     stats = np.zeros((4, N_STATS))
@@ -478,6 +479,11 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
     for t in range(steps + 1):
         if t > branch_at:
             p = p1
+        # livelihood's dependence on the apparatus, by role (read by mobilise and organise)
+        dependence[0] = p.dependence_worker
+        dependence[1] = p.dependence_old_member
+        dependence[2] = p.dependence_recruit
+        dependence[3] = p.dependence_official
         ev = events[t]
         # ---- economy: events set levels that hold until the next event of their kind
         for c in range(3):
@@ -496,7 +502,7 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
         wage_factor = 1.0 + p.wage_elasticity * max(0.0, 1.0 - wage)
         for c in range(3):
             hardship_city[c] = wage_factor * (1.0 + p.shock_effect * shock[c])
-        closing = np.zeros(3, np.bool_)
+        closing[:] = False
         # ---- international: situations open and close with their events
         while sit_j < sit_step.shape[0] and sit_step[sit_j] == t:
             j = sit_which[sit_j]
@@ -659,12 +665,6 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
             first_state = 2.0
         # ---- mobilisation.step
         if p.mobilisation_on:
-            dependence[0] = p.dependence_worker
-            dependence[1] = p.dependence_old_member
-            dependence[2] = p.dependence_recruit
-            dependence[3] = p.dependence_official
-            agency_workers = np.empty(3)
-            agency_members = np.empty(3)
             demo = levels[A_DEMONSTRATE]
             for c in range(3):
                 striking = stats[c, C_STRIKING] / max(stats[c, C_WORKERS], 1.0)
@@ -720,10 +720,6 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
             if expelled_at > 0:
                 cadre_arrests += out2[1]
         # ---- cadre.step
-        dependence[0] = p.dependence_worker
-        dependence[1] = p.dependence_old_member
-        dependence[2] = p.dependence_recruit
-        dependence[3] = p.dependence_official
         recruit = levels[A_ORGANISE] + 0.5 * levels[A_APPEAL]
         join_member = p.join_base + p.join_organised * min(1.0, recruit)
         join_worker = p.join_base * 0.5 + p.join_organised * levels[A_APPEAL]

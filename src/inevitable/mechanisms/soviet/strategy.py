@@ -47,7 +47,7 @@ def _compile(name: str, strategies: dict, seen: tuple = ()) -> Any:
             raise InputError(f"strategy '{name}' has both 'rules' and a switch")
         if not isinstance(spec["rules"], list):
             raise InputError(f"strategy '{name}': 'rules' must be a list")
-        raw = _inherited(name, strategies, seen) + spec["rules"]
+        raw = inherited_rules(name, strategies, seen) + spec["rules"]
         try:
             rules = compile_rules(raw, set(k.OBSERVABLES), set(k.ACTIONS))
         except InputError as exc:
@@ -69,7 +69,7 @@ def _compile(name: str, strategies: dict, seen: tuple = ()) -> Any:
     return switched
 
 
-def _inherited(name: str, strategies: dict, seen: tuple) -> list:
+def inherited_rules(name: str, strategies: dict, seen: tuple) -> list:
     """The rules of the strategy ``name`` extends (its own rules come after them)."""
     base = strategies[name].get("extends")
     if base is None:
@@ -78,10 +78,28 @@ def _inherited(name: str, strategies: dict, seen: tuple) -> list:
         raise InputError(f"strategy '{name}' extends '{base}', which is not a rule strategy")
     if base in (*seen, name):
         raise InputError(f"strategy '{name}' extends itself through '{base}'")
-    return _inherited(base, strategies, (*seen, name)) + list(strategies[base]["rules"])
+    return inherited_rules(base, strategies, (*seen, name)) + list(strategies[base]["rules"])
 
 
 HISTORICAL_MOVE = "historical"  # the game's move "as it happened": the strategy decides
+
+
+def move_at(junctures: list[int] | tuple[int, ...], path: list[str], hold_last: bool,
+            month: float) -> str | None:
+    """The game move in force in ``month`` (a month index), or None where the strategy decides.
+
+    A move holds from its juncture to the next one; with ``hold_last`` the
+    path's last move holds to the end of the run.
+    """
+    current = None
+    for i, m in enumerate(junctures):
+        if m <= month:
+            current = i
+    if hold_last and path and current is not None:
+        current = min(current, len(path) - 1)
+    if current is None or current >= len(path) or path[current] == HISTORICAL_MOVE:
+        return None
+    return path[current]
 
 
 def compile_play(play: dict | None, timeline_start: str | None) -> tuple[list[int], dict]:
@@ -207,16 +225,8 @@ class Strategy(Mechanism):
 
     def _move(self, month: float) -> dict[str, float] | None:
         """The game move in force this month, or None where the strategy decides."""
-        current = None
-        for i, m in enumerate(self.juncture_months):
-            if m <= month:
-                current = i
-        if self.p.hold_last and self.path and current is not None:
-            current = min(current, len(self.path) - 1)
-        if current is None or current >= len(self.path):
-            return None
-        name = self.path[current]
-        return None if name == HISTORICAL_MOVE else self.moves[name]
+        name = move_at(self.juncture_months, self.path, self.p.hold_last, month)
+        return None if name is None else self.moves[name]
 
     def record(self, sim):
         return {f"act_{a}": float(self.chosen[i]) for i, a in enumerate(k.ACTIONS)}
