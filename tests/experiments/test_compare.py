@@ -43,9 +43,12 @@ def test_under_a_theory_where_nothing_matters_the_paired_difference_is_exactly_z
 
 
 def test_pairing_reduces_the_variance_of_a_difference_on_the_flagship():
+    # the two differ only through the international demands, which matter only when a
+    # revolution abroad can succeed: at the default success_chance most runs are
+    # identical in both arms (no variance to reduce), so the test raises it
     c = compare("soviet-1923", strategies=["historical", "bloc-holding-demands"], theories="C",
                 reps=24, seed=0, backend="serial", progress=False,
-                outcomes=["democracy_index", "cadre_peak"])
+                outcomes=["democracy_index"], params={"success_chance": 0.05})
     for d in c.differences:
         assert d.estimate.half_width < d.unpaired_half_width, d.outcome
         assert d.runs_saved > 0.3, (d.outcome, d.runs_saved)

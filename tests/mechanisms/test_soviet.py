@@ -36,16 +36,32 @@ def test_every_theory_and_strategy_runs_to_the_end(theory, strategy):
     assert np.all(r.series["members"] > 0) and np.all(r.series["cadre"] >= 0)
 
 
-@pytest.mark.parametrize(("seed", "extra"), [
-    (3, {}), (0, {"expel_control": 0.8, "expel_rate": 0.3}),
-    (1, {"expel_control": 0.8, "expel_rate": 0.3}), (2, {"expel_control": 0.9})])
-def test_under_theory_n_no_strategy_changes_anything(seed, extra):
-    base = run(seed=seed, theory="N", strategy="historical", **extra)
-    names = [n for n in base.series if n not in ACTION_SERIES]
-    for strategy in STRATEGIES[1:]:
-        other = run(seed=seed, theory="N", strategy=strategy, **extra)
-        assert same(base, other, names), strategy
-        assert base.final == {**other.final, **{a: base.final[a] for a in ACTION_SERIES}}
+VOICE = {"agency_effect": 1.5, "abstain_effect": 1.0, "defend_effect": 1.0,
+         "organisation_weight": 5.0}
+
+
+@pytest.mark.parametrize(("seed", "strategy"), [(3, "historical"), (0, "class-struggle"),
+                                                (1, "switch")])
+def test_under_theory_n_the_oppositions_voice_moves_nobody(seed, strategy):
+    """N nests in the model: the channels through which the Opposition's deeds move
+    sympathy and fear are cut, so their sizes change no number of the run."""
+    base = run(seed=seed, theory="N", strategy=strategy)
+    loud = run(seed=seed, theory="N", strategy=strategy, **VOICE)
+    assert same(base, loud, list(base.series)) and base.final == loud.final
+    # under C the same parameters do change the run: the test can fail
+    c = run(seed=seed, theory="C", strategy=strategy)
+    c_loud = run(seed=seed, theory="C", strategy=strategy, **VOICE)
+    assert not np.array_equal(c.series["sympathy"], c_loud.series["sympathy"])
+
+
+def test_under_theory_n_the_bookkeeping_is_kept():
+    """N keeps every count and the apparatus's answer to them: meetings, signatures and
+    the breach are what the strategy did, so strategies still differ in what happens."""
+    hist = run(seed=2, theory="N", strategy="historical")
+    assert hist.final["signatures"] > 0 and hist.final["meeting_attendance"] > 0
+    assert hist.series["leaders_expelled"][:12].max() == 0  # no breach declared from 1923
+    cs = run(seed=2, theory="N", strategy="class-struggle")
+    assert cs.final["expulsion_month"] != hist.final["expulsion_month"]
 
 
 def test_theories_t_and_c_part_ways_when_workers_mobilise():
@@ -188,16 +204,61 @@ def test_targets_measure_quantities_the_model_produces():
         assert t.source
 
 
+# no date decides these any more (issue 12): their timing is now a calibration target,
+# and the default parameters hit its window in fewer runs than the other patterns
+ENDOGENOUS_TIMING = {"defeat in late 1927 or early 1928"}
+
+
 def test_historical_run_under_c_reproduces_the_record_in_most_seeds():
     runs = [check(run(seed=s, theory="C", strategy="historical")) for s in range(40)]
     for name in PATTERNS:
         share = sum(r[name] for r in runs) / len(runs)
-        assert share >= 0.6, f"{name}: {share:.0%}"
+        assert share >= (0.3 if name in ENDOGENOUS_TIMING else 0.6), f"{name}: {share:.0%}"
 
 
-def test_theory_t_never_turns_left_without_workers_pressure():
-    runs = [run(seed=s, theory="T") for s in range(10)]
-    assert all(r.final["left_turn_month"] == -1 for r in runs)
+def _expelled_by_mid_1928(r) -> bool:
+    return 0 <= r.final["expulsion_month"] <= 65
+
+
+def test_without_the_1927_demonstration_the_opposition_is_still_expelled_by_mid_1928():
+    """The 15th Congress expelled the Opposition for factional work: replacing the
+    November 1927 demonstration by organising a faction must not save it in most runs."""
+    path = ",".join(["historical"] * 10 + ["organise-faction"])
+    runs = [run(seed=s, theory="C", path=path) for s in range(30)]
+    assert all(r.series["act_demonstrate"].max() == 0 for r in runs)
+    assert sum(map(_expelled_by_mid_1928, runs)) / len(runs) >= 0.6
+
+
+def test_the_bloc_forms_from_coalition_logic_not_a_date():
+    """The United Opposition comes after Leningrad's break, at a month that varies."""
+    runs = [run(seed=s, theory="C") for s in range(30)]
+    formed = [r for r in runs if r.final["united_opposition_month"] >= 0]
+    assert len(formed) >= 20
+    assert all(r.final["united_opposition_month"] > r.final["leningrad_break_month"] >= 0
+               for r in formed)
+    assert len({r.final["united_opposition_month"] for r in formed}) >= 4
+    # and not without Leningrad's break: with coalitions frozen no bloc ever forms
+    frozen = [run(seed=s, theory="C", coalitions_on=False) for s in range(5)]
+    assert all(r.final["united_opposition_month"] == -1 for r in frozen)
+
+
+def test_move_shift_moves_the_dated_moves_by_whole_months():
+    base = run(seed=4, theory="C")
+    later = run(seed=4, theory="C", move_shift=2.4)  # rounds to 2
+    first = int(np.argmax(base.series["act_platform"] > 0))
+    assert base.labels[first] == "1923-10"
+    assert later.labels[int(np.argmax(later.series["act_platform"] > 0))] == "1923-12"
+
+
+def test_theory_t_turns_left_only_under_a_grain_crisis():
+    """Trotsky's reading of 1928: the kulak's grain strike pushes the Centre left. With
+    that push off (crisis_pull 0) T never turns left without workers' pressure."""
+    pushed = [run(seed=s, theory="T") for s in range(10)]
+    assert sum(r.final["left_turn_month"] >= 0 for r in pushed) >= 8
+    assert all(r.final["left_turn_month"] < 0 or r.labels[r.final["left_turn_month"]] >= "1927-10"
+               for r in pushed)
+    unpushed = [run(seed=s, theory="T", crisis_pull=0.0) for s in range(10)]
+    assert all(r.final["left_turn_month"] == -1 for r in unpushed)
 
 
 def test_chronicle_tells_what_the_series_show():

@@ -5,7 +5,9 @@ base rate and faster when the Opposition builds a faction or appeals to
 workers. Cadre drift away at a base rate and faster while the Opposition
 makes them abstain from action (Cliff p. 19: cadres cannot be kept if they
 must abstain); they capitulate the more their livelihood hangs on the
-apparatus, and much more once the leaders are expelled.
+apparatus, much more once the leaders are expelled, and more again once the
+leadership turns left and takes up part of the Opposition's programme (the
+capitulations of 1929).
 """
 
 from __future__ import annotations
@@ -68,6 +70,15 @@ class Cadre(Mechanism):
                                     doc="multiplier on capitulation once the leaders are out",
                                     assumption=True, source="recantations of Dec 1927 and "
                                     "1928-29 (Felshtinsky; Halfin); size unknown"),
+        "left_capitulation": Param(1.0, "float", low=0.0, high=20.0,
+                                   prior=Uniform(low=0.0, high=4.0),
+                                   doc="capitulation multiplies by 1 + this x the leadership's "
+                                       "left course (policy above 0): the left turn disarms "
+                                       "oppositionists who wanted it",
+                                   assumption=True,
+                                   source="Preobrazhensky, Radek and Smilga recant in 1929 "
+                                          "citing the left course (Cliff; Deutscher); size "
+                                          "unknown", claim=("trotsky-centre-swings",)),
     }
     series = {
         "cadre": Output("organised Opposition cadre (real count)", "people"),
@@ -95,6 +106,8 @@ class Cadre(Mechanism):
         leave = p.attrition + (p.abstention_loss * lv[k.A["abstain"]] if p.retention_on else 0.0)
         expelled = st[k.EXPELLED_LEADERS] > 0
         pressure = 1.0 + (p.capitulation_after - 1.0) * expelled
+        # last month's course (policy steps after the cadre): the left turn pulls them in
+        pressure *= 1.0 + p.left_capitulation * max(0.0, float(st[k.POLICY]))
         if expelled:  # joining an outlawed organisation
             join_member *= p.underground_joining
             join_worker *= p.underground_joining

@@ -7,8 +7,12 @@ on one rival at a time: the strongest faction outside its bloc while that one
 is a threat, otherwise its strongest partner (Svolik's "eliminations"; a
 ruling coalition must be self-enforcing, Acemoglu, Egorov & Sonin 2008). A
 partner whose machine is being taken breaks with the Centre once it has lost
-enough (Leningrad, 1925); factions outside may ally (the United Opposition).
-Public mobilisation turns appointed posts back into elected ones.
+enough, openly at the next plenum or congress (Leningrad, 1925). Two
+factions outside may ally (the United Opposition): once the Left is out and
+willing, a broken partner whose machine the Centre keeps cutting needs
+allies, and the more of its machine it has lost the sooner it takes them;
+no date decides it. Public mobilisation turns
+appointed posts back into elected ones.
 """
 
 from __future__ import annotations
@@ -91,6 +95,14 @@ class Coalitions(Mechanism):
                              assumption=True, source="Trotsky's theory of the Centre (form); "
                                                      "level unknown",
                              claim=("trotsky-centre-swings",)),
+        "bloc_rate": Param(0.3, "float", unit="per month", low=0.0, high=1.0,
+                           prior=Uniform(low=0.05, high=0.6),
+                           doc="monthly chance that a broken partner allies with a willing Left, "
+                               "per unit share of its machine it has lost",
+                           assumption=True,
+                           source="Leningrad broke at the 14th Congress (Dec 1925) and the bloc "
+                                  "came in spring 1926 (Broue ch. 31): a lag of months, "
+                                  "not a measure"),
         "popularity_weight": Param(1.0, "float", low=0.0, high=10.0,
                                    prior=Uniform(low=0.0, high=3.0),
                                    doc="weight of open support in a faction's threat",
@@ -135,10 +147,9 @@ class Coalitions(Mechanism):
         chosen = st[k.CHOSEN]
         stats = st[k.CITY_STATS]
         expelled = st[k.EXPELLED_LEADERS] > 0
-        # The Left is in opposition once it acts openly (under N from the start:
-        # the null model keeps the conflict, only cuts the feedback).
+        # The Left is in opposition once it acts openly (under every theory)
         opens = max(chosen[k.A[a]] for a in OPEN_ACTIONS)
-        if p.theory == "N" or opens >= 0.5 or expelled:
+        if opens >= 0.5 or expelled:
             self.aligned[k.LEFT] = 0
         # the Left's weight as a rival: its open support among members
         member_support = stats[3, C_MEMBER_SUPPORT] / max(stats[3, C_MEMBERS], 1.0)
@@ -190,16 +201,22 @@ class Coalitions(Mechanism):
 
         if not p.coalitions_on:
             return
+        # a partner's break comes into the open where the leadership meets (Leningrad's
+        # at the 14th Congress, Dec 1925; the Right's at the plenums of 1928-29)
+        meets = any("gathering" in e.get("set", {}) for e in k.events_at(sim, sim.t))
         for f, slot in ((k.LENINGRAD_GROUP, 0), (k.RIGHT, 2)):
-            if (self.aligned[f] == 1 and target == f
+            if (meets and self.aligned[f] == 1 and target == f
                     and self.machine[f] < p.break_share * self.peak[f]):
                 self.aligned[f] = 0
                 self.months[slot] = sim.t
-        # under N the bloc forms whenever both are out (nothing the Left chooses counts)
-        wants_bloc = 1.0 if p.theory == "N" else chosen[k.A["seek_bloc"]]
+        # the bloc: a willing Left and a broken Leningrad group that needs allies
+        # in proportion to the machine it has lost (draws are counter-based, so drawing
+        # only in the months the bloc is possible changes no other number)
+        need = 1.0 - self.machine[k.LENINGRAD_GROUP] / max(self.peak[k.LENINGRAD_GROUP], 1e-12)
         if (self.united == 0 and self.months[1] < 0 and self.aligned[k.LEFT] == 0
                 and self.aligned[k.LENINGRAD_GROUP] == 0 and not expelled
-                and wants_bloc >= 0.5):
+                and chosen[k.A["seek_bloc"]] >= 0.5
+                and self.stream("bloc").uniform(1)[0] < p.bloc_rate * need):
             self.united[()] = 1
             self.months[1] = sim.t
         if self.united == 1 and expelled:

@@ -53,7 +53,7 @@ THEORIES = ("T", "C", "N")
 THEORY = Param("C", "choice", choices=THEORIES,
                doc="T: the Centre swings with outside class pressure (Trotsky); C: the "
                    "bureaucracy acts for itself and can turn left on its own (Cliff); N: "
-                   "null, the Opposition's actions feed back on nothing",
+                   "null, nothing the Opposition does moves workers' sympathy or fear",
                source="DESIGN section 4; the review",
                claim=("trotsky-centre-swings", "cliff-15-bureaucracy-ruling-class"))
 
@@ -76,7 +76,7 @@ WP_CITY = "people.wp_city"
 WP_ARRESTS = "repression.wp_arrests"  # arrests last month, per workplace
 WP_CADRE = "cadre.wp_cadre"  # cadre per workplace
 
-LEVELS = "strategy.levels"  # effective action levels this month (0 under theory N)
+LEVELS = "strategy.levels"  # action levels in force this month (every theory)
 CHOSEN = "strategy.chosen"  # the levels the strategy chose (recorded either way)
 
 HARDSHIP_CITY = "economy.hardship_city"

@@ -74,9 +74,9 @@ from inevitable.scenarios.rules import (
 STREAMS = ("people.city", "people.threshold", "people.risk", "people.hardship",
            "people.employment", "people.sympathy", "people.fear", "people.membership",
            "party.admit", "repression.arrest", "cadre.cadre", "international.success",
-           "outcomes.expel")
+           "outcomes.expel", "coalitions.bloc")
 K_CITY, K_THRESHOLD, K_RISK, K_HARDSHIP, K_EMPLOY, K_SYMPATHY, K_FEAR, K_MEMBERSHIP, \
-    K_ADMIT, K_ARREST, K_CADRE, K_SUCCESS, K_EXPEL = range(13)
+    K_ADMIT, K_ARREST, K_CADRE, K_SUCCESS, K_EXPEL, K_BLOC = range(14)
 
 # actions (common.ACTIONS order) and factions (common.FACTIONS order)
 A_PLATFORM, A_STRIKES, A_DEFEND, A_APPEAL, A_ORGANISE, A_SPLIT, A_BLOC, A_DEMANDS, \
@@ -547,10 +547,12 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
         # ---- strategy.step: rules map what the Opposition sees to what it does
         people_n = max(stats[3, C_N], 1.0)
         members_n = max(stats[3, C_MEMBERS], 1.0)
-        month = start_month + t
+        # dated rules see the calendar moved back by move_shift (strategy.rule_view)
+        shift = np.int64(math.floor(p.move_shift + 0.5))
+        month = start_month + t - shift
         obs[0] = np.float64(month)
         obs[1] = np.float64(month // 12)
-        obs[2] = np.float64(t)
+        obs[2] = np.float64(t - shift)
         obs[3] = cadre_count
         obs[4] = cadre_count / cadre_peak if cadre_peak > 0 else 0.0
         obs[5] = stats[3, C_SYMPATHISERS] / people_n
@@ -574,15 +576,14 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
                 for a in range(N_ACTIONS):
                     if rule_set[i, a]:
                         chosen[a] = rule_do[i, a]
-        agency = 0.0 if p.theory == THEORY_N else 1.0
         for a in range(N_ACTIONS):
-            levels[a] = chosen[a] * agency
+            levels[a] = chosen[a]
         # ---- coalitions.step
         expelled = expelled_at > 0
         opens = max(max(max(chosen[A_PLATFORM], chosen[A_STRIKES]),
                         max(chosen[A_APPEAL], chosen[A_ORGANISE])),
                     max(chosen[A_DEMONSTRATE], chosen[A_SPLIT]))
-        if p.theory == THEORY_N or opens >= 0.5 or expelled:
+        if opens >= 0.5 or expelled:
             aligned[LEFT] = 0
         member_support = stats[3, C_MEMBER_SUPPORT] / max(stats[3, C_MEMBERS], 1.0)
         public_support = stats[3, C_ACTING] / max(stats[3, C_N], 1.0)
@@ -634,12 +635,15 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
             peak[f] = max(peak[f], machine[f])
         if p.coalitions_on:
             for f, slot in ((LENINGRAD_GROUP, 0), (RIGHT, 2)):
-                if aligned[f] == 1 and target == f and machine[f] < p.break_share * peak[f]:
+                if (ev[EV_MEETS] > 0 and aligned[f] == 1 and target == f
+                        and machine[f] < p.break_share * peak[f]):
                     aligned[f] = 0
                     months[slot] = t
-            wants_bloc = 1.0 if p.theory == THEORY_N else chosen[A_BLOC]
+            need = 1.0 - machine[LENINGRAD_GROUP] / max(peak[LENINGRAD_GROUP], 1e-12)
             if (united == 0 and months[1] < 0 and aligned[LEFT] == 0
-                    and aligned[LENINGRAD_GROUP] == 0 and not expelled and wants_bloc >= 0.5):
+                    and aligned[LENINGRAD_GROUP] == 0 and not expelled
+                    and chosen[A_BLOC] >= 0.5
+                    and uniform(keys[K_BLOC], t, 0, 0) < p.bloc_rate * need):
                 united = 1
                 months[1] = t
             if united == 1 and expelled:
@@ -665,28 +669,29 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
             first_state = 2.0
         # ---- mobilisation.step
         if p.mobilisation_on:
+            voice = 0.0 if p.theory == THEORY_N else 1.0
             demo = levels[A_DEMONSTRATE]
             for c in range(3):
                 striking = stats[c, C_STRIKING] / max(stats[c, C_WORKERS], 1.0)
                 persecuted = 1.0 if arrests_city[c] > 0 else 0.0
                 defend = levels[A_DEFEND] * persecuted
-                agency_workers[c] = p.agency_effect * (
+                agency_workers[c] = voice * p.agency_effect * (
                     levels[A_STRIKES] * min(1.0, 10.0 * striking) + defend
                     + levels[A_APPEAL] + 0.5 * demo + 0.3 * levels[A_PLATFORM]) / 3.8
-                agency_members[c] = p.agency_effect * (
+                agency_members[c] = voice * p.agency_effect * (
                     levels[A_PLATFORM] + defend + 0.5 * demo) / 2.5
             repression_on = 1.0 if p.repression_on else 0.0
             mobilise(
                 role, wp_city, np.int64(p.workplace_size), threshold, risk, hardship, employ,
                 leaning, sympathy, fear, acting, jail, wp_strike, wp_support, wp_arrests,
                 wp_cadre, hardship_city, unemployment, p.legitimacy, agency_workers,
-                agency_members, p.abstain_effect * levels[A_ABSTAIN],
+                agency_members, voice * p.abstain_effect * levels[A_ABSTAIN],
                 p.hope_effect * (hope - 0.5), p.fear_decay, p.fear_gain * repression_on,
                 p.fear_climate * police * repression_on,
-                p.defend_effect * levels[A_DEFEND], p.sympathy_rate, p.sympathy_grievance,
-                p.peer_weight, p.organisation_weight, p.fear_weight * repression_on,
-                dependence, 1.0, p.ban_risk, p.strike_sympathy,
-                p.outsider_barrier * (1.0 - levels[A_APPEAL]), p.strike_barrier,
+                voice * p.defend_effect * levels[A_DEFEND], p.sympathy_rate,
+                p.sympathy_grievance, p.peer_weight, voice * p.organisation_weight,
+                p.fear_weight * repression_on, dependence, 1.0, p.ban_risk, p.strike_sympathy,
+                p.outsider_barrier * (1.0 - voice * levels[A_APPEAL]), p.strike_barrier,
                 p.strike_share, stats)
             striking_wp = 0
             for w in range(n_wp):
@@ -726,6 +731,7 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
         leave = p.attrition + (p.abstention_loss * levels[A_ABSTAIN] if p.retention_on else 0.0)
         is_expelled = expelled_at > 0
         pressure_c = 1.0 + (p.capitulation_after - 1.0) * (1.0 if is_expelled else 0.0)
+        pressure_c *= 1.0 + p.left_capitulation * max(0.0, left)
         if is_expelled:
             join_member *= p.underground_joining
             join_worker *= p.underground_joining
@@ -743,8 +749,9 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
         if p.policy_on:
             if p.theory == THEORY_T:
                 workers = stats[3, 4] / max(stats[3, 0], 1.0) + stats[3, 5] / max(stats[3, 8], 1.0)
-                ptarget = math.tanh(p.worker_pull * workers
-                                    - p.peasant_pull * (grain + 0.5 * nepmen))
+                crisis = 1.0 if grain >= p.grain_crisis else 0.0
+                ptarget = math.tanh(p.worker_pull * workers + p.crisis_pull * crisis
+                                    - p.peasant_pull * ((1.0 - crisis) * grain + 0.5 * nepmen))
             else:
                 ms = stats[3, 6] / max(stats[3, 1], 1.0)
                 left_beaten = expelled_at > 0 or ms < p.threat_support
@@ -756,12 +763,12 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
         member_support = stats[3, 6] / max(stats[3, 1], 1.0)
         control = machine[CENTRE]
         if expelled_at == 0:
-            if p.theory == THEORY_N:
-                breach = 1.0
-            else:
-                breach = min(1.0, ((0.0 + 0.02 * chosen[A_ORGANISE])
-                                   + 1.0 * chosen[A_DEMONSTRATE]) + 1.0 * chosen[A_SPLIT])
-            offence = max(offence * p.breach_memory, breach)
+            breach = min(1.0, ((0.0 + p.breach_organise * chosen[A_ORGANISE])
+                               + p.breach_demonstrate * chosen[A_DEMONSTRATE])
+                         + p.breach_split * chosen[A_SPLIT])
+            organised = (cadre_count + counts[2]) + counts[3]
+            weight = organised / (organised + p.threat_size) + prestige
+            offence = max(offence * p.breach_memory, min(1.0, breach * weight))
             ready = min(1.0, max(0.0, (control - p.expel_control) / (1.0 - p.expel_control)))
             if p.theory == THEORY_T:
                 ready *= 1.0 - min(1.0, max(0.0, left))

@@ -10,6 +10,12 @@ abstain (Marot). A person acts in public when what drives them, plus what
 their workmates did last month, outweighs fear and dependence by more than
 their own threshold (Granovetter 1978; Kuran 1991): the gap between private
 sympathy and public stance is preference falsification.
+
+Under the null theory N the Opposition's voice is cut: its deeds, its lying
+low, its defence of the persecuted, its appeals and its cadre's pull at work
+move nobody's sympathy, fear or stance. Everything else runs as under C, so
+N nests in the model and tests the "objective conditions" reading alone
+(Cliff 277, as the review reports it).
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ class Mobilisation(Mechanism):
     claims = ("marot-not-naturally-submissive", "marot-public-action-louder",
               "serge-259-silent-acclamation", "cliff-19-cadres-need-action")
     params = {
+        "theory": k.THEORY,
         "mobilisation_on": k.switch("mobilisation", "people update sympathy and stance"),
         "legitimacy": Param(0.5, "float", low=0.0, high=1.0, prior=_prior(0.3, 0.8),
                             doc="the regime's legitimacy in workers' eyes (Epstein's L)",
@@ -212,10 +219,13 @@ class Mobilisation(Mechanism):
         persecuted = (arrests > 0).astype(np.float64)
         demo = lv[k.A["demonstrate"]]
         defend = lv[k.A["defend_persecuted"]] * persecuted
-        agency_workers = p.agency_effect * (
+        # N: the Opposition's voice reaches nobody (every channel below that it drives)
+        voice = 0.0 if p.theory == "N" else 1.0
+        agency_workers = voice * p.agency_effect * (
             lv[k.A["support_strikes"]] * np.minimum(1.0, 10.0 * striking) + defend
             + lv[k.A["appeal_workers"]] + 0.5 * demo + 0.3 * lv[k.A["platform"]]) / 3.8
-        agency_members = p.agency_effect * (lv[k.A["platform"]] + defend + 0.5 * demo) / 2.5
+        agency_members = voice * p.agency_effect * (
+            lv[k.A["platform"]] + defend + 0.5 * demo) / 2.5
         repression_on = 1.0 if sim.p.repression_on else 0.0
         mobilise(
             st[k.P_ROLE], st[k.WP_CITY], sim.p.workplace_size, st[k.P_THRESHOLD], st[k.P_RISK],
@@ -224,13 +234,14 @@ class Mobilisation(Mechanism):
             st[k.P_JAIL], self.wp_strike, self.wp_support, st[k.WP_ARRESTS], st[k.WP_CADRE],
             st[k.HARDSHIP_CITY], float(st[k.UNEMPLOYMENT]), p.legitimacy, agency_workers,
             agency_members,
-            p.abstain_effect * lv[k.A["abstain"]], p.hope_effect * (float(st[k.HOPE]) - 0.5),
+            voice * p.abstain_effect * lv[k.A["abstain"]],
+            p.hope_effect * (float(st[k.HOPE]) - 0.5),
             p.fear_decay, p.fear_gain * repression_on,
             p.fear_climate * float(st[k.POLICE]) * repression_on,
-            p.defend_effect * lv[k.A["defend_persecuted"]],
-            p.sympathy_rate, p.sympathy_grievance, p.peer_weight, p.organisation_weight,
+            voice * p.defend_effect * lv[k.A["defend_persecuted"]],
+            p.sympathy_rate, p.sympathy_grievance, p.peer_weight, voice * p.organisation_weight,
             p.fear_weight * repression_on, self.dependence, 1.0, p.ban_risk, p.strike_sympathy,
-            p.outsider_barrier * (1.0 - lv[k.A["appeal_workers"]]), p.strike_barrier,
+            p.outsider_barrier * (1.0 - voice * lv[k.A["appeal_workers"]]), p.strike_barrier,
             p.strike_share, stats,
         )
         scale = sim.p.scale

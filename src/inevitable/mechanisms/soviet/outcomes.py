@@ -1,12 +1,18 @@
 """Outcomes: the expulsion of the leaders, defeat, survival, prevailing.
 
-The apparatus expels the Opposition's leaders when three things hold: the
-Opposition organises as a faction (under N: whatever it does), the Centre
-controls enough of the apparatus, and open support in the party is low
-enough to make it safe. The Opposition is *defeated* once its leaders are
-out and its organised cadre has fallen below a share of its peak
-(DESIGN section 2). Every figure here is a definition or a prior; nothing
-dates the defeat.
+The apparatus expels the Opposition's leaders in answer to the threat it
+measures: an open breach of the ban on factions (organising a faction,
+demonstrating, preparing a split, each with its own weight) counts in
+proportion to the Opposition's organised strength (its cadre, the signatures
+it has gathered, its marchers) and to its leaders' standing. The threat is
+remembered from one occasion to the next, and acted on once the Centre
+controls enough of the apparatus and open support in the party is low enough
+to make it safe, most often at a plenum or congress. The Fifteenth Congress
+expelled the Opposition for factional work, not for a march, so organising
+alone can bring expulsion. The Opposition is *defeated* once its leaders are
+out and its organised cadre has fallen below a share of its peak (DESIGN
+section 2). Every figure here is a definition or a prior; nothing dates the
+defeat, and no theory changes this bookkeeping.
 """
 
 from __future__ import annotations
@@ -22,8 +28,9 @@ from inevitable.engine.timeline import month_index, parse_month
 from inevitable.mechanisms.soviet import common as k
 from inevitable.mechanisms.soviet.chronicle import chronicle
 
-# how strongly each action breaches the ban on factions in the apparatus's eyes
-BREACH = {"organise_faction": 0.02, "demonstrate": 1.0, "prepare_split": 1.0}
+# the actions that breach the ban on factions, and the parameter weighing each
+BREACH = {"organise_faction": "breach_organise", "demonstrate": "breach_demonstrate",
+          "prepare_split": "breach_split"}
 
 
 @register
@@ -37,12 +44,44 @@ class Outcomes(Mechanism):
                             prior=Uniform(low=0.3, high=1.0),
                             doc="monthly chance of expulsion when all conditions fully hold",
                             assumption=True, source="no measure"),
-        "expel_control": Param(0.5, "float", low=0.0, high=1.0, prior=Uniform(low=0.4, high=0.8),
+        "expel_control": Param(0.7, "float", low=0.0, high=1.0, prior=Uniform(low=0.4, high=0.8),
                                doc="apparatus control at which expelling the leaders becomes "
-                                   "possible", assumption=True, source="no measure"),
+                                   "possible", assumption=True,
+                               source="the 1921 resolution on unity let a joint CC-CCC plenum "
+                                      "expel a CC member by two thirds (so about 2/3 of "
+                                      "posts); the model's posts are not the plenum: a prior"),
         "expel_support": Param(0.15, "float", low=0.0, high=1.0, prior=Uniform(low=0.02, high=0.3),
                                doc="open support among members above which expulsion is "
                                    "too costly", assumption=True, source="no measure"),
+        "breach_organise": Param(0.3, "float", low=0.0, high=1.0,
+                                 prior=Uniform(low=0.2, high=1.0),
+                                 doc="weight of organising a faction (centres, secret meetings, "
+                                     "signatures) as a breach of the ban on factions",
+                                 assumption=True,
+                                 source="the 15th Congress (Dec 1927) expelled 75 "
+                                        "oppositionists for factional work (Felshtinsky & "
+                                        "Chernyavsky); the weight itself is not measured"),
+        "breach_demonstrate": Param(1.0, "float", low=0.0, high=1.0,
+                                    prior=Uniform(low=0.5, high=1.0),
+                                    doc="weight of a street demonstration as a breach",
+                                    assumption=True,
+                                    source="Trotsky and Zinoviev expelled on 14 Nov 1927, a "
+                                           "week after the 7 November marches (Memorial; "
+                                           "Broue); the weight is not measured"),
+        "breach_split": Param(1.0, "float", low=0.0, high=1.0,
+                              prior=Uniform(low=0.5, high=1.0),
+                              doc="weight of preparing a split and a new party as a breach",
+                              assumption=True,
+                              source="no measure: the ban of 1921 made a second party the "
+                                     "gravest breach"),
+        "threat_size": Param(10000.0, "float", unit="people", low=1.0, high=1e6,
+                             prior=Uniform(low=1000.0, high=20000.0),
+                             doc="organised strength (cadre + signatures + marchers) at which "
+                                 "a breach counts half as much as it can",
+                             assumption=True,
+                             source="the cadre of 1926 was 4,000-8,000 by the two sides' "
+                                    "estimates (Broue ch. 31); the apparatus's scale is "
+                                    "not measured"),
         "breach_memory": Param(0.8, "float", low=0.0, high=1.0, prior=Uniform(low=0.0, high=0.95),
                                doc="share of an open breach of discipline still held against "
                                    "the Opposition a month later", assumption=True,
@@ -96,10 +135,13 @@ class Outcomes(Mechanism):
         control = float(st[k.MACHINE][k.CENTRE])
         if self.expelled_at == 0:
             chosen = st[k.CHOSEN]
-            breach = 1.0 if p.theory == "N" else min(1.0, sum(
-                w * chosen[k.A[a]] for a, w in BREACH.items()))
+            breach = min(1.0, sum(getattr(p, w) * chosen[k.A[a]] for a, w in BREACH.items()))
+            counts = st["mobilisation.counts"]
+            strength = float(st["cadre.count"]) + float(counts[2]) + float(counts[3])
+            weight = strength / (strength + p.threat_size) + float(st["coalitions.prestige"])
             # the apparatus remembers an open breach until the next occasion
-            self.offence[()] = max(float(self.offence) * p.breach_memory, breach)
+            self.offence[()] = max(float(self.offence) * p.breach_memory,
+                                   min(1.0, breach * weight))
             organised = float(self.offence)
             ready = min(1.0, max(0.0, (control - p.expel_control) / (1.0 - p.expel_control)))
             if p.theory == "T":

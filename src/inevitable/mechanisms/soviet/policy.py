@@ -5,8 +5,10 @@
 first month it passes ``left_turn_level``.
 
 * T (Trotsky): the Centre has no line of its own; policy drifts towards the
-  balance of outside pressures, workers' open mobilisation pulling left, the
-  grain shortfall and the NEPmen pulling right.
+  balance of outside pressures. Workers' open mobilisation pulls left; the
+  NEPmen and a grain shortfall short of crisis pull right (concessions to
+  get the grain in); a grain crisis, the kulak's strike against the state,
+  pushes the Centre left to save itself (Trotsky's reading of 1928).
 * C (Cliff): the bureaucracy acts for its own accumulation and control; it
   keeps the market while it still needs allies against the Left, and turns
   left on its own once the Left is no threat and a grain crisis makes the
@@ -46,11 +48,19 @@ class Policy(Mechanism):
                              doc="T: pull of workers' open mobilisation towards the left",
                              assumption=True, source="Trotsky's theory (form); size unknown"),
         "peasant_pull": Param(1.5, "float", low=0.0, high=50.0, prior=Uniform(low=0.5, high=5.0),
-                              doc="T: pull of the grain shortfall and NEPmen towards the right",
+                              doc="T: pull of the NEPmen and of a grain shortfall short of "
+                                  "crisis towards the right",
                               assumption=True, source="Trotsky's theory (form); size unknown"),
+        "crisis_pull": Param(2.0, "float", low=0.0, high=50.0, prior=Uniform(low=0.0, high=5.0),
+                             doc="T: push of a grain crisis (the kulak's grain strike) "
+                                 "towards the left", assumption=True,
+                             source="Trotsky's reading of the 1928 turn (form); size unknown",
+                             claim=("trotsky-centre-swings",)),
         "grain_crisis": Param(0.25, "float", low=0.0, high=1.0, prior=Uniform(low=0.1, high=0.4),
-                              doc="C: shortfall at which turning on the peasantry serves the "
-                                  "bureaucracy's accumulation", assumption=True,
+                              doc="shortfall that makes a crisis: under C turning on the "
+                                  "peasantry then serves the bureaucracy's accumulation, under "
+                                  "T the kulak's pressure drives the Centre left",
+                              assumption=True,
                               source="the 1927-28 procurement crisis (128M poods short, Stalin "
                                      "13 Feb 1928); the threshold is unknown"),
         "threat_support": Param(0.02, "float", low=0.0, high=1.0,
@@ -75,7 +85,9 @@ class Policy(Mechanism):
         nepmen = float(st[k.NEPMEN])
         if p.theory == "T":
             workers = stats[3, 4] / max(stats[3, 0], 1.0) + stats[3, 5] / max(stats[3, 8], 1.0)
-            target = math.tanh(p.worker_pull * workers - p.peasant_pull * (grain + 0.5 * nepmen))
+            crisis = 1.0 if grain >= p.grain_crisis else 0.0
+            target = math.tanh(p.worker_pull * workers + p.crisis_pull * crisis
+                               - p.peasant_pull * ((1.0 - crisis) * grain + 0.5 * nepmen))
         else:
             member_support = stats[3, 6] / max(stats[3, 1], 1.0)
             left_beaten = st[k.EXPELLED_LEADERS] > 0 or member_support < p.threat_support

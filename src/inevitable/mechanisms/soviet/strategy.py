@@ -6,19 +6,27 @@ list of rules, or a switch: one strategy before a month, another from it on.
 A game path (the parameter ``path``: one move per juncture of the
 scenario's ``play`` section) overrides the strategy from each juncture to
 the next with the move chosen there; the move ``historical`` leaves the
-strategy in charge. The chosen levels are always recorded; under theory N (the null, structure-
-only model) every mechanism sees them as zero, so the Opposition's actions
-feed back on nothing and all strategies give the same history.
+strategy in charge. What the strategy chooses is what every mechanism
+sees, under every theory: the null (N) keeps the Opposition's meetings,
+signatures, breaches and bloc, and cuts only their effect on workers'
+sympathy and fear (in ``mobilisation``).
+
+Dated rules ("month >= 1927-11") are what the record says the Opposition
+did, and the record's dates are not exact to the month, nor is the model's
+calendar of the same events. ``move_shift`` moves every dated condition of
+a run by a whole number of months, so a finding that rests on the exact date
+of a move shows up as sensitivity to it instead of hiding in a default.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from inevitable.engine.mechanism import Mechanism, Output
-from inevitable.engine.params import Param
+from inevitable.engine.params import Param, Uniform
 from inevitable.engine.registry import register
 from inevitable.engine.timeline import month_index, parse_month
 from inevitable.errors import InputError
@@ -62,11 +70,33 @@ def _compile(name: str, strategies: dict, seen: tuple = ()) -> Any:
     def switched(obs, at_param):
         when = at_param if at == "switch_date" else at
         switch_month = month_index(*parse_month(when, f"strategy '{name}'"))
-        return (then if obs["month"] >= switch_month else first)(obs, at_param)
+        # a switch is an experiment's setting, on the true calendar (never shifted)
+        return (then if obs[TRUE_MONTH] >= switch_month else first)(obs, at_param)
 
     if at != "switch_date":
         parse_month(at, f"strategy '{name}': at")
     return switched
+
+
+TRUE_MONTH = "_true_month"  # the unshifted month, for switches and game junctures
+
+
+def shift_months(shift: float) -> int:
+    """``move_shift`` in whole months (half months round up, the same in compiled code)."""
+    return math.floor(shift + 0.5)
+
+
+def rule_view(obs: dict[str, float], shift: int) -> dict[str, float]:
+    """What dated rules see: the calendar moved back by ``shift`` months.
+
+    A rule dated 1927-11 then holds from 1927-11 + shift on the true calendar.
+    """
+    out = dict(obs)
+    out[TRUE_MONTH] = obs["month"]
+    if shift:
+        month = obs["month"] - shift
+        out["month"], out["year"], out["t"] = month, float(month // 12), obs["t"] - shift
+    return out
 
 
 def inherited_rules(name: str, strategies: dict, seen: tuple) -> list:
@@ -177,6 +207,13 @@ class Strategy(Mechanism):
                            doc="the path's last move holds to the end of the run instead of "
                                "giving way to the strategy at the next juncture",
                            source="experiment setting (the game 'play the Opposition')"),
+        "move_shift": Param(0.0, "float", unit="months", low=-12.0, high=12.0,
+                            prior=Uniform(low=-2.5, high=2.5),
+                            doc="every dated move of the strategy comes this many months later "
+                                "(earlier if negative), rounded to whole months",
+                            assumption=True,
+                            source="date uncertainty of the recorded moves and of the "
+                                   "model's calendar of them: an honest +-2 months, no measure"),
         "theory": THEORY,
     }
     series = {f"act_{a}": Output(f"level of the action '{a}' chosen this month")
@@ -215,13 +252,13 @@ class Strategy(Mechanism):
 
     def step(self, sim) -> None:
         obs = k.observe(sim)
-        chosen = self.policy(obs, self.p.switch_date)
+        chosen = self.policy(rule_view(obs, shift_months(self.p.move_shift)),
+                             self.p.switch_date)
         move = self._move(obs["month"])
         if move is not None:
             chosen = {a: move.get(a, 0.0) for a in k.ACTIONS}
         self.chosen[:] = [chosen[a] for a in k.ACTIONS]
-        agency = 0.0 if self.p.theory == "N" else 1.0
-        self.levels[:] = self.chosen * agency
+        self.levels[:] = self.chosen
 
     def _move(self, month: float) -> dict[str, float] | None:
         """The game move in force this month, or None where the strategy decides."""
