@@ -3,6 +3,8 @@
     python benchmarks/load_web.py --users 20 --seconds 60
     python benchmarks/load_web.py --users 20 --seconds 60 --max-waiting 4   # see 429s
     python benchmarks/load_web.py --json load.json
+    python benchmarks/load_web.py --mode fairness           # 19 large ensembles, 1 small
+    python benchmarks/load_web.py --mode fairness --heavy 8  # 8 large, 11 browsing, 1 small
 
 Starts ``inevitable serve`` in a subprocess (uvicorn, the process backend with
 --workers worker processes, a fresh temporary results directory), waits for
@@ -23,6 +25,18 @@ is polled). After the users stop, jobs still running are polled to the end
 (--grace seconds). Runs per second count the runs the server computed and
 stored (its results store after shutdown) over the time the users ran plus
 the drain. Exits 1 if there was any error or lost job.
+
+``--mode fairness`` asks whether anyone starves: of --users clients, --heavy
+(default: all but one) each keep one large ensemble going (two arms of
+--large-reps runs, new seeds each time, so nothing is shared or reused), the
+rest but one browse as in the default mode, and once every heavy user's job
+is running and the workers have been full for --settle seconds, one light
+user submits --small-count small ensembles (two arms of --small-reps runs),
+one after another, and times each from submit to result, polling every
+0.1 s. Every user sends its own X-Inevitable-Client id, as the pages do.
+Exits 1 if a small request took longer than --limit seconds, or on any error.
+The machine's load average is recorded at the start and the end: the
+latency means little without it.
 """
 
 from __future__ import annotations
@@ -55,6 +69,7 @@ POPULAR_ENSEMBLE = {"scenario": SCENARIO, "theory": "C", "reps": 8, "seed": 0,
 POPULAR_TURN = {"scenario": SCENARIO, "theory": "C", "seed": 0, "reps": 8,
                 "moves": ["back-the-strikers"]}
 ACTIONS = (("page", 3), ("scenario", 2), ("ensemble", 3), ("turn", 3))
+CLIENT_HEADER = "X-Inevitable-Client"  # each simulated user is its own browser
 
 
 class Stats:
@@ -86,7 +101,8 @@ class User(threading.Thread):
         self.n, self.stats, self.until, self.grace_until = n, stats, until, grace_until
         self.poll = poll
         self.rng = random.Random(seed)
-        self.client = httpx.Client(base_url=base, timeout=60.0)
+        self.client = httpx.Client(base_url=base, timeout=60.0,
+                                   headers={CLIENT_HEADER: f"load-user-{n}"})
         self.junctures: list[dict] = []
         self.assets_loaded = False
 
@@ -322,6 +338,159 @@ def report(out: dict) -> None:
         console.print(f"lost: {e}", highlight=False, markup=False)
 
 
+# -- the fairness mode: 19 large ensembles and one small request ------------------------------
+
+def ensemble_body(reps: int, seed: int) -> dict:
+    return {"scenario": SCENARIO, "theory": "C", "reps": reps, "seed": seed,
+            "arms": [{"strategy": "historical"}, {"strategy": "class-struggle"}]}
+
+
+def submit_and_wait(c: httpx.Client, body: dict, poll: float, stop: threading.Event | None,
+                    timeout: float) -> tuple[float | None, dict | None]:
+    """Seconds from submit to result (None if not done in ``timeout``), and the job."""
+    t0 = time.perf_counter()
+    while True:
+        r = c.post("/api/ensembles", json=body)
+        if r.status_code == 202:
+            break
+        if r.status_code != 429:
+            raise RuntimeError(f"submit: {r.status_code} {r.text[:200]}")
+        time.sleep(float(r.headers.get("retry-after", "1")))
+    job = r.json()
+    while job["state"] not in ("done", "failed"):
+        if (stop is not None and stop.is_set()) or time.perf_counter() - t0 > timeout:
+            return None, job
+        time.sleep(poll)
+        job = c.get(f"/api/jobs/{job['id']}").json()
+    if job["state"] == "failed":
+        raise RuntimeError(f"job failed: {job['error']}")
+    return time.perf_counter() - t0, job
+
+
+def wait_until_running(base: str, jobs: int, timeout: float) -> dict:
+    """Poll /api/health until ``jobs`` jobs are running; the counts then."""
+    deadline = time.monotonic() + timeout
+    while True:
+        counts = httpx.get(f"{base}/api/health", timeout=10).json()["jobs"]
+        if counts["running"] >= jobs or time.monotonic() > deadline:
+            return counts
+        time.sleep(0.2)
+
+
+def fairness(a, base: str) -> dict:
+    stop = threading.Event()
+    heavy_done: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def heavy(n: int) -> None:
+        with httpx.Client(base_url=base, timeout=60,
+                          headers={CLIENT_HEADER: f"heavy-{n}"}) as c:
+            k = 0
+            while not stop.is_set():
+                try:
+                    took, _ = submit_and_wait(c, ensemble_body(a.large_reps, 10_000 * (n + 1) + k),
+                                              1.0, stop, 3600)
+                except Exception as exc:  # counted, never hidden
+                    with lock:
+                        errors.append(f"heavy user {n}: {exc}")
+                    return
+                if took is not None:
+                    with lock:
+                        heavy_done.append(took)
+                k += 1
+
+    threads = [threading.Thread(target=heavy, args=(n,), daemon=True)
+               for n in range(a.heavy)]
+    browsing = Stats()
+    forever = time.monotonic() + 10 * 24 * 3600  # until told to stop (below)
+    browsers = [User(n, base, browsing, forever, forever, a.poll, a.seed * 1000 + n)
+                for n in range(a.users - 1 - a.heavy)]
+    load_start = os.getloadavg()
+    for t in [*threads, *browsers]:
+        t.start()
+    # the heavy jobs have all started (one runs per client), then fill the workers a while
+    wait_until_running(base, a.heavy, timeout=120)
+    time.sleep(a.settle)
+    small: list[float | None] = []
+    with httpx.Client(base_url=base, timeout=60, headers={CLIENT_HEADER: "light"}) as c:
+        load = c.get("/api/health").json()["jobs"]
+        for k in range(a.small_count):
+            try:
+                took, job = submit_and_wait(c, ensemble_body(a.small_reps, 900_000 + k), 0.1,
+                                            None, a.limit * 10)
+            except Exception as exc:
+                errors.append(f"light user: {exc}")
+                break
+            small.append(took)
+            where = ("" if took is None else
+                     f"; on the server {job['started'] - job['created']:.2f} s queued, "
+                     f"{job['finished'] - job['started']:.2f} s running")
+            print(f"small request {k + 1}: " + ("not answered in time" if took is None else
+                  f"{took:.2f} s to result ({job['progress']['total']} runs{where})"), flush=True)
+            time.sleep(a.pause)
+    load_end = os.getloadavg()
+    stop.set()
+    end = time.monotonic()
+    for u in browsers:  # finish the job under way, then leave
+        u.until, u.grace_until = end, end + a.grace
+    for t in [*threads, *browsers]:
+        t.join(a.grace + 30)
+    answered = [x for x in small if x is not None]
+    return {"mode": "fairness", "users": a.users, "heavy_users": a.heavy,
+            "browsing_users": len(browsers), "workers": a.workers,
+            "large_reps": a.large_reps, "small_reps": a.small_reps, "settle_s": a.settle,
+            "command": "python benchmarks/load_web.py " + " ".join(sys.argv[1:]),
+            "load_average_start": load_start, "load_average_end": load_end,
+            "jobs_when_small_started": load,
+            "small_s": small, "small": quantiles(answered),
+            "unanswered": len(small) - len(answered),
+            "heavy_jobs_done": len(heavy_done), "heavy": quantiles(heavy_done),
+            "browsing_jobs": {k: quantiles(v) for k, v in sorted(browsing.job_wait.items())},
+            "errors": errors + browsing.errors + browsing.lost}
+
+
+def main_fairness(a) -> int:
+    if a.heavy is None:
+        a.heavy = a.users - 1
+    if a.users < 2 or not 1 <= a.heavy <= a.users - 1:
+        raise SystemExit("--mode fairness needs --users 2 or more and --heavy between 1 and "
+                         "--users - 1")
+    with tempfile.TemporaryDirectory(prefix="inevitable-load-") as tmp:
+        log = Path(tmp) / "server.log"
+        proc, base = start_server(Path(tmp) / "results", free_port(), a.workers,
+                                  a.max_waiting, log)
+        try:
+            warm = warm_up(base)
+            out = fairness(a, base)
+        finally:
+            code = stop_server(proc)
+        server_log = log.read_text()
+    out["warm_up_s"] = warm
+    if code not in (0, None) and code != -signal.SIGINT:
+        out["errors"].append(f"the server exited with {code}")
+    if "Traceback" in server_log:
+        out["errors"].append("the server's log has a traceback:\n" + server_log[-3000:])
+    q, h = out["small"], out["heavy"]
+    print(f"{a.heavy} heavy users (ensembles of 2 x {a.large_reps} runs), "
+          f"{out['browsing_users']} browsing and one light user (2 x {a.small_reps} runs) on "
+          f"{a.workers} worker processes; jobs when the light user started: "
+          f"{out['jobs_when_small_started']}; load average "
+          f"{out['load_average_start'][0]:.1f} at the start, "
+          f"{out['load_average_end'][0]:.1f} at the end")
+    if q["n"]:
+        print(f"small request, submit to result: p50 {q['p50']:.2f} s, max {q['max']:.2f} s "
+              f"({q['n']} answered, {out['unanswered']} not)")
+    print(f"heavy ensembles finished meanwhile: {h['n']}"
+          + (f" (p50 {h['p50']:.0f} s each)" if h["n"] else ""))
+    for e in out["errors"]:
+        print(f"error: {e}")
+    if a.json:
+        Path(a.json).write_text(json.dumps(out, indent=2) + "\n")
+    slow = out["unanswered"] or (q["n"] and q["max"] > a.limit)
+    return 1 if out["errors"] or slow or not q["n"] else 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description="load test of the web application on loopback")
     ap.add_argument("--users", type=int, default=20)
@@ -333,9 +502,28 @@ def main() -> int:
     ap.add_argument("--poll", type=float, default=0.5, help="seconds between job polls")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", default=None, help="write the numbers here")
+    ap.add_argument("--mode", choices=("explore", "fairness"), default="explore")
+    ap.add_argument("--heavy", type=int, default=None,
+                    help="fairness: users keeping a large ensemble going (default: all but "
+                         "the light one); the others but the light one browse")
+    ap.add_argument("--large-reps", type=int, default=400,
+                    help="fairness: runs per arm of a heavy user's ensemble")
+    ap.add_argument("--small-reps", type=int, default=8,
+                    help="fairness: runs per arm of the light user's ensemble")
+    ap.add_argument("--small-count", type=int, default=5,
+                    help="fairness: small requests, one after another")
+    ap.add_argument("--settle", type=float, default=10.0,
+                    help="fairness: seconds the heavy users' jobs all run before the light "
+                         "user asks")
+    ap.add_argument("--pause", type=float, default=2.0,
+                    help="fairness: seconds between the light user's requests")
+    ap.add_argument("--limit", type=float, default=10.0,
+                    help="fairness: a small request slower than this fails the check")
     a = ap.parse_args()
     if a.users < 1 or a.seconds <= 0 or a.workers < 1 or a.max_waiting < 1:
         ap.error("--users, --seconds, --workers and --max-waiting must be positive")
+    if a.mode == "fairness":
+        return main_fairness(a)
 
     with tempfile.TemporaryDirectory(prefix="inevitable-load-") as tmp:
         results = Path(tmp) / "results"

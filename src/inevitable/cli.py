@@ -1,7 +1,11 @@
 """The command line: thin verbs over the Python API.
 
 Parse, call the API, print. Any :class:`~inevitable.errors.InputError` becomes
-one line on stderr and exit status 2, before anything is written.
+one line on stderr and exit status 2, before anything is written. Every path
+a command writes to (``--out``, ``--results``, ``--export``) is checked
+before any run, so that nothing is computed and then lost for want of a
+place to put it; a write that fails anyway is the same one line, and leaves
+no partial file.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from rich.table import Table
 from inevitable import __version__
 from inevitable.errors import InputError
 from inevitable.scenarios.loader import builtin_names, scenario
-from inevitable.store.files import check_target, write_result
+from inevitable.store.files import check_directory, check_target, write_result, write_text, writing
 
 app = typer.Typer(
     name="inevitable",
@@ -160,6 +164,7 @@ def compare_cmd(
     sc = scenario(scenario_ref)
     params = sc.check_overrides(parse_sets(set_))
     _json_out(out_file)
+    check_directory(results, "--results")
     cmp = compare(sc, _names(strategies), theories, reps, seed, outcomes=_names(outcomes),
                   reference=reference, params=params, backend=backend, workers=workers,
                   scheduler=scheduler, store=results, posterior=_load_posterior(posterior, sc),
@@ -200,6 +205,7 @@ def curve_cmd(
     sc = scenario(scenario_ref)
     params = sc.check_overrides(parse_sets(set_))
     _json_out(out_file)
+    check_directory(results, "--results")
     points = _names(branches)
     if points is None and (start or end):
         tl = sc.timeline
@@ -262,6 +268,7 @@ def sensitivity_cmd(
     from inevitable.experiments.sensitivity import sensitivity
 
     _json_out(out_file)
+    check_directory(results, "--results")
     strat = True if strategies == "all" else _names(strategies)
     sc = scenario(scenario_ref)
     s = sensitivity(sc, _names(params), _names(outcomes), strategies=strat,
@@ -296,6 +303,7 @@ def discover_cmd(
     from inevitable.experiments.discover import discover
 
     _json_out(out_file)
+    check_directory(results, "--results")
     sc = scenario(scenario_ref)
     d = discover(sc, _names(params) or [], strategy=strategy, theory=theory,
                  posterior=_load_posterior(posterior, sc),
@@ -332,13 +340,15 @@ def calibrate_cmd(
     sc = scenario(scenario_ref)
     fixed = sc.check_overrides(parse_sets(set_))
     _json_out(out_file)
+    check_directory(results, "--results")
     command = "inevitable " + " ".join(sys.argv[1:])
     post = calibrate(sc, _names(params), theories, particles=particles, generations=generations,
                      seed=seed, until=until, replicates=replicates, backend=backend,
                      workers=workers, scheduler=scheduler, store=results, fixed=fixed,
                      progress=_progress(), command=command)
     out.print(post.table())
-    post.save(out_file, command=command)
+    with writing(out_file):
+        post.save(out_file, command=command)
     err.print(f"wrote {out_file}", highlight=False)
 
 
@@ -363,6 +373,7 @@ def validate_cmd(
     from inevitable.experiments.validate import validate
 
     _json_out(out_file)
+    check_directory(results, "--results")
     v = validate(scenario(scenario_ref), _names(params), theories, cutoff=cutoff,
                  particles=particles, generations=generations, reps=reps, seed=seed,
                  scale_factor=scale_factor,
@@ -402,8 +413,8 @@ def verdict_cmd(
     sc = scenario(scenario_ref)
     b = budget_of(budget)
     check_backend(backend)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InputError("is a file, not a directory", f"--out {out_dir}")
+    check_directory(out_dir, "--out")
+    check_directory(results, "--results")
     post = _load_posterior(posterior, sc)
     runs = estimated_runs(b, len(strategies_of(sc)), len(theories_of(sc)),
                           len(sc.spec.conditions) or 6)
@@ -415,7 +426,8 @@ def verdict_cmd(
     v = verdict(sc, b.name if b.name != "custom" else b.reps, seed=seed, posterior=post,
                 backend=backend, workers=workers, scheduler=scheduler, store=results,
                 progress=_progress(), command=command)
-    paths = write_report(v, out_dir)
+    with writing(out_dir):
+        paths = write_report(v, out_dir)
     out.print(f"[bold]{v['answer']['headline']}[/bold]")
     for sentence in v["answer"]["sentences"]:
         out.print(sentence, highlight=False)
@@ -439,9 +451,10 @@ def _load_posterior(path: Path | None, sc=None):
 
 
 def _write_json(path: Path, data) -> None:
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_text(json.dumps(data, indent=1, default=float) + "\n")
-    tmp.replace(path)
+    """Write ``data`` whole or not at all; a failure is one line naming ``--out``."""
+    text = json.dumps(data, indent=1, default=float) + "\n"
+    with writing(path):
+        write_text(path, text)
 
 
 @app.command("runs")
@@ -455,6 +468,8 @@ def runs_cmd(
 
     if not (results / DB_NAME).exists():
         raise InputError("no results store here (run an experiment first)", str(results))
+    if export is not None:
+        check_target(export, "--export", (".csv", ".parquet", ".json"))
     with RunStore(results) as db:
         if export is not None:
             db.export(export)
@@ -491,6 +506,7 @@ def play_cmd(
     from inevitable.game.terminal import play
     from inevitable.store.games import GameLog
 
+    check_directory(results, "--results")
     g = game(scenario(scenario_ref), theory, secrets.randbelow(2**31) if seed is None else seed,
              reps)
     log = GameLog(results)
@@ -498,7 +514,8 @@ def play_cmd(
         path, _, s = play(g, _names(moves), lambda q: Prompt.ask(q, console=out), out, err,
                           {"backend": be, "store": results},
                           others=log.best_paths(g.scenario.name, g.theory))
-    log.record(g.scenario.name, g.theory, path, s.yours.value, g.permalink(path))
+    with writing(log.path, "--results"):
+        log.record(g.scenario.name, g.theory, path, s.yours.value, g.permalink(path))
 
 
 @app.command("serve")
@@ -521,8 +538,7 @@ def serve_cmd(
         raise InputError("must be between 1 and 65535", "--port")
     if max_reps < 2 or max_waiting < 1:
         raise InputError("must be at least 2 and 1", "--max-reps/--max-waiting")
-    if results.exists() and not results.is_dir():
-        raise InputError("is a file, not a results directory", f"--results {results}")
+    check_directory(results, "--results")
     if host not in ("127.0.0.1", "localhost", "::1"):
         err.print(f"warning: binding {host}: anyone who can reach this machine can run jobs "
                   "on it", highlight=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pyarrow.parquet as pq
 import pytest
@@ -131,3 +132,76 @@ def test_out_where_the_system_refuses_a_file_is_one_line(cli, tmp_path, verb):
     assert code == 2
     assert err.strip().count("\n") == 0
     assert err.startswith("error: --out /proc/x.json: cannot write there")
+
+
+# -- outputs that cannot be written: one line, status 2, checked before any run ------------
+
+NOWHERE = "/proc/inevitable-nowhere"  # a directory no one can create a file in, root or not
+needs_proc = pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux /proc")
+QUICK = ("--backend", "serial")
+
+UNWRITABLE = [
+    (("run", "toy", "--out", f"{NOWHERE}.json"), f"--out {NOWHERE}.json"),
+    (("compare", "toy", "--reps", "4", *QUICK, "--out", f"{NOWHERE}.json"),
+     f"--out {NOWHERE}.json"),
+    (("compare", "toy", "--reps", "4", *QUICK, "--results", NOWHERE), f"--results {NOWHERE}"),
+    (("curve", "toy", "--branches", "4", "--reps", "4", *QUICK, "--out", f"{NOWHERE}.json"),
+     f"--out {NOWHERE}.json"),
+    (("sensitivity", "toy", "--samples", "4", *QUICK, "--out", f"{NOWHERE}.json"),
+     f"--out {NOWHERE}.json"),
+    (("discover", "toy", "--params", "hazard", "--samples", "8", *QUICK, "--out",
+      f"{NOWHERE}.json"), f"--out {NOWHERE}.json"),
+    (("calibrate", "toy", "--particles", "4", *QUICK, "--out", f"{NOWHERE}.json"),
+     f"--out {NOWHERE}.json"),
+    (("validate", "toy", *QUICK, "--out", f"{NOWHERE}.json"), f"--out {NOWHERE}.json"),
+    (("verdict", "toy", "--budget", "quick", *QUICK, "--out", NOWHERE), f"--out {NOWHERE}"),
+    (("verdict", "toy", "--budget", "quick", *QUICK, "--results", f"{NOWHERE}/r"),
+     f"--results {NOWHERE}/r"),
+    (("play", "--moves", "historical", *QUICK, "--results", NOWHERE), f"--results {NOWHERE}"),
+    (("serve", "--results", NOWHERE), f"--results {NOWHERE}"),
+]
+
+
+@needs_proc
+@pytest.mark.parametrize(("args", "names"), UNWRITABLE, ids=lambda x: " ".join(x[:1])
+                         if isinstance(x, tuple) else None)
+def test_an_unwritable_output_is_one_line_and_status_2_before_any_run(cli, tmp_path,
+                                                                     monkeypatch, args, names):
+    monkeypatch.chdir(tmp_path)  # the default --results and --out land here, if anywhere
+    results = ("--results", str(tmp_path / "results")) if "--results" not in args and \
+        args[0] not in ("run", "serve", "play") else ()
+    code, out, err = cli(*args, *results)
+    assert code == 2, (out, err)
+    assert err.count("\n") == 1 and err.startswith(f"error: {names}: cannot write there ("), err
+    assert "Traceback" not in out + err
+    # checked before anything ran: no results store was made, no file left
+    assert list(tmp_path.iterdir()) == []
+
+
+@needs_proc
+def test_an_unwritable_export_is_one_line_and_status_2(cli, tmp_path):
+    results = tmp_path / "results"
+    assert cli("compare", "toy", "--reps", "2", *QUICK, "--results", str(results))[0] == 0
+    code, _, err = cli("runs", "--results", str(results), "--export", f"{NOWHERE}.csv")
+    assert code == 2
+    assert err == f"error: --export {NOWHERE}.csv: cannot write there (No such file or directory)\n"
+
+
+def test_a_write_that_fails_midway_leaves_the_old_file_and_no_part(tmp_path):
+    import errno
+
+    from inevitable.errors import InputError
+    from inevitable.store.files import atomic_write, writing
+
+    target = tmp_path / "r.json"
+    target.write_text("the old result")
+
+    def half(tmp):
+        tmp.write_text('{"half": ')
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with pytest.raises(InputError) as refused, writing(target):
+        atomic_write(target, half)
+    assert str(refused.value) == f"--out {target}: cannot write there (No space left on device)"
+    assert target.read_text() == "the old result"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]

@@ -251,6 +251,42 @@ def test_a_small_sweep_of_another_share_overtakes_a_large_one_already_running():
     assert before <= 8, seen
 
 
+def test_among_many_busy_shares_a_small_sweep_is_not_served_one_turn_in_n():
+    # what twenty users look like to the pool: with strict turns (start-time fair
+    # queueing) a small request gets one batch in every seven here and waits for
+    # about eighteen others; by recent use it is the least served, batch after batch
+    pool = FairProcessBackend(2)
+    seen: list[str] = []
+    lock = threading.Lock()
+
+    def consume(share: str, tasks: list[float]) -> None:
+        with sharing(share):
+            for _ in pool.map_unordered(time.sleep, tasks):
+                with lock:
+                    seen.append(share)
+
+    large = [f"large-{n}" for n in range(6)]
+    try:
+        list(pool.map_unordered(time.sleep, [0.0, 0.0]))  # the workers are up
+        threads = [threading.Thread(target=consume, args=(name, [0.05] * 20))
+                   for name in large]
+        for t in threads:
+            t.start()
+        _until(lambda: all(seen.count(name) >= 6 for name in large), 60)
+        small = threading.Thread(target=consume, args=("small", [0.01] * 4))
+        small.start()
+        small.join(30)
+        for t in threads:
+            t.join(60)
+    finally:
+        pool.close()
+    assert seen.count("small") == 4 and len(seen) == 124
+    mine = [i for i, s in enumerate(seen) if s == "small"]
+    # others' batches that finished while it was under way (at most one or two
+    # per worker: those running when it came, and none of the next ones)
+    assert mine[-1] - mine[0] - 3 <= 6, seen
+
+
 def test_a_failing_task_fails_its_own_sweep_only():
     pool = FairProcessBackend(1)
     try:

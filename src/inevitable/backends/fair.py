@@ -5,18 +5,22 @@ A plain process pool is first come, first served at the level of batches: a
 large ensemble that has queued its batches holds a small request's batches
 behind all of them. :class:`FairProcessBackend` instead keeps at most one
 batch per worker in the pool and, each time a worker comes free, gives it the
-next batch of the *share* that has had the least work so far (start-time fair
-queueing, with a batch's cost its number of runs). A share is whatever the
-caller puts in :func:`sharing` around its sweep; the job queue puts the
-job's client there, so the workers' time is split between clients, not
-between jobs, and a client with one small request waits for at most one
-batch per worker before its own batches run. Within a share, the sweep that
-started first is served first.
+next batch of the *share* that has used the workers least lately: its runs
+dispatched, each counted with a weight that halves every ``half_life``
+seconds. A share is whatever the caller puts in :func:`sharing` around its
+sweep; the job queue puts the job's client there, so the workers' time is
+split between clients, not between jobs. Shares that all keep the workers
+busy end up with equal shares of them; a client with one small request has
+used little lately, so its batches take the next free workers and it waits
+for about one batch per worker, not for the others' backlog. Within a share,
+the sweep that started first is served first.
 
-A share that has been idle starts again level with the others (it banks no
-credit while it asks for nothing). Results are the same bits as on every
-other backend: scheduling decides only when a batch runs, not what it
-computes.
+Why recent use and not strict turns: with twenty clients, strict turns
+would give a small request a twentieth of the workers for its whole
+duration, while it could have finished in the time of a batch or two.
+Usage decays, so a client that computed a lot an hour ago is not held back
+now. Results are the same bits as on every other backend: scheduling decides
+only when a batch runs, not what it computes.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import itertools
 import multiprocessing as mp
 import queue
 import threading
+import time
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -84,8 +89,9 @@ class FairProcessBackend:
 
     name = "processes"
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, half_life: float = 60.0) -> None:
         self.workers = workers
+        self.half_life = half_life
         self._pool: ProcessPoolExecutor | None = None
         # every change of the scheduler's state is an event handled by one thread,
         # so the state needs no lock and pool callbacks never wait for one
@@ -94,8 +100,7 @@ class FairProcessBackend:
         self._open: list[_Stream] = []  # streams whose caller still reads them
         self._active: list[_Stream] = []  # of those, the ones that may have tasks left
         self._inflight: dict[Future, ProcessPoolExecutor] = {}  # batch -> its pool
-        self._finish: dict[Hashable, float] = {}  # share -> virtual finish of its last batch
-        self._vtime = 0.0
+        self._usage: dict[Hashable, tuple[float, float]] = {}  # share -> (runs, as at time)
         self._closed = False
         self._thread = threading.Thread(target=self._loop, name="fair-pool", daemon=True)
         self._thread.start()
@@ -158,9 +163,10 @@ class FairProcessBackend:
             s.results.put(_Failed(RuntimeError("the worker pool was closed")))
 
     def _fill(self) -> None:
-        """Give every free worker the next batch of the share owed the most."""
+        """Give every free worker the next batch of the share that used the workers least."""
         while len(self._inflight) < self.workers and self._active:
-            stream, start = self._pick()
+            now = time.monotonic()
+            stream = self._pick(now)
             try:
                 task = next(stream.tasks)
             except StopIteration:
@@ -183,17 +189,18 @@ class FairProcessBackend:
                 continue
             stream.submitted += 1
             self._inflight[future] = self._pool
-            self._vtime = start
-            self._finish[stream.share] = start + cost_of(task)
+            self._usage[stream.share] = (self._used(stream.share, now) + cost_of(task), now)
             future.add_done_callback(
                 lambda f, s=stream: self._events.put(("done", s, f)))
-        # a share whose last batch finished (virtually) before now has no claim left
-        self._finish = {k: v for k, v in self._finish.items() if v > self._vtime}
+        if len(self._usage) > 1000:  # forget shares whose use has all but decayed
+            now = time.monotonic()
+            self._usage = {k: v for k, v in self._usage.items() if self._used(k, now) > 0.01}
 
-    def _pick(self) -> tuple[_Stream, float]:
-        """The stream to serve: its share's start tag lowest, then the oldest stream."""
-        def start(s: _Stream) -> float:
-            return max(self._vtime, self._finish.get(s.share, 0.0))
+    def _used(self, share: Hashable, now: float) -> float:
+        """The share's runs dispatched lately, each weighted by 2^-(its age / half_life)."""
+        runs, at = self._usage.get(share, (0.0, now))
+        return runs * 0.5 ** ((now - at) / self.half_life)
 
-        best = min(self._active, key=lambda s: (start(s), s.order))
-        return best, start(best)
+    def _pick(self, now: float) -> _Stream:
+        """The stream to serve: its share's recent use lowest, then the oldest stream."""
+        return min(self._active, key=lambda s: (self._used(s.share, now), s.order))

@@ -230,10 +230,9 @@ class Posterior:
         path = Path(path)
         if str(path.parent) and not path.parent.is_dir():
             raise InputError(f"directory '{path.parent}' does not exist", str(path))
-        tmp = path.with_name(f".{path.name}.part")
-        tmp.write_text(json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n")
-        tmp.replace(path)
-        return path
+        from inevitable.store.files import write_text
+
+        return write_text(path, json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n")
 
     @classmethod
     def load(cls, path: str | Path) -> Posterior:

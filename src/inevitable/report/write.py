@@ -8,8 +8,6 @@ validation writes nothing at all.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,20 +18,13 @@ from inevitable.report.html import document_html
 from inevitable.report.markdown import document_md
 from inevitable.report.schema import validate_verdict
 from inevitable.report.tables import Numbers
+from inevitable.store import files
 
 
 def atomic_write(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` through a temporary file and a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return files.atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
 def verdict_json(verdict: dict[str, Any]) -> str:
