@@ -27,7 +27,7 @@ from inevitable.errors import InputError
 from inevitable.experiments.compare import compare, strategies_of, theories_of
 from inevitable.experiments.curve import curve
 from inevitable.experiments.discover import discover
-from inevitable.experiments.judge import judge_claims
+from inevitable.experiments.judge import RULE, DifferenceEvidence, judge_claims
 from inevitable.experiments.pool import kept_open
 from inevitable.experiments.runs import RunSpec
 from inevitable.experiments.sensitivity import sensitivity
@@ -205,7 +205,8 @@ def _study(sc, b: Budget, seed: int, posterior, outcome, strategies, theories, b
     curve_dict = cv.to_dict()
     for key in ("selection_seeds", "evaluation_seeds"):  # each point's n says how many
         curve_dict.pop(key, None)
-    claims = judge_claims(sc, probs=probs, favoured=favoured, compare=head, outcome=o,
+    claims = judge_claims(sc, probs=probs, favoured=favoured,
+                          differences=_differences(head, favoured), outcome=o,
                           agency=ix.agency_share, curve=curve_points.get(favoured, []),
                           ablations=lambda switch: _ablation(sc, switch, base, favoured, o,
                                                              b.alt_reps, seed, common))
@@ -238,6 +239,7 @@ def _study(sc, b: Budget, seed: int, posterior, outcome, strategies, theories, b
                         "ST_conf": ix.ST_conf.tolist(), "agency_share": ix.agency_share},
         "discovery": disc,
         "claims": claims,
+        "judging": {"rule": RULE},
         "assumptions": assumptions,
         "identification": _identification(sc, post, ix.agency_share),
         "reproducibility": {"inevitable": __version__, "python": platform.python_version(),
@@ -247,6 +249,16 @@ def _study(sc, b: Budget, seed: int, posterior, outcome, strategies, theories, b
                                                   f"{b.name} --seed {seed}",
                             "created": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")},
     }
+
+
+def _differences(head, theory) -> dict:
+    out = {}
+    for d in head.differences:
+        a = head.arm(d.strategy, d.theory).values[d.outcome]
+        b = head.arm(d.reference, d.theory).values[d.outcome]
+        out[(d.strategy, d.reference, d.outcome)] = DifferenceEvidence(
+            d.estimate, bool(np.all(a == b)), f"under theory {theory}")
+    return out
 
 
 def _num(x: float) -> float | None:

@@ -173,6 +173,9 @@ def _claims(v: dict[str, Any], nums: Numbers, figs: dict[str, Figure]) -> Sectio
         Para("The claims of the authors, paraphrased, each with what the model says about it "
              "and how sure it is. 'Not tested' means no experiment in this verdict bears on "
              "the claim.")])
+    rule = (v.get("judging") or {}).get("rule")
+    if rule:
+        s.blocks.append(Para(f"The rule: {rule}"))
     if "fig-claims" in figs:
         s.blocks.append(figs["fig-claims"])
     s.blocks.append(claims_table(v, nums))

@@ -65,6 +65,7 @@ tr:hover td { background: #fafafa; }
        border: 1px solid currentColor; white-space: nowrap; }
 .tag-supported { color: #006b4f; } .tag-contradicted { color: #a33a00; }
 .tag-undecided { color: #7a5600; } .tag-not-tested { color: #555; }
+.tag-cannot-test-here { color: #1f5f8b; }
 .tag-high { color: #1a1a1a; font-weight: 700; } .tag-medium { color: #333; }
 .tag-low { color: #666; border-style: dashed; }
 details { margin: 1rem 0; } summary { cursor: pointer; color: var(--accent); }

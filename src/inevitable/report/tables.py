@@ -252,7 +252,8 @@ def discovery_tables(verdict: dict[str, Any], nums: Numbers) -> list[Table]:
 
 
 VERDICT_WORDS = {"supported": "supported", "contradicted": "contradicted",
-                 "undecided": "undecided", "not tested": "not tested"}
+                 "undecided": "undecided", "cannot test here": "cannot test here",
+                 "not tested": "not tested"}
 
 
 def claims_table(verdict: dict[str, Any], nums: Numbers) -> Table:
