@@ -88,7 +88,10 @@ def plan(sc: Scenario, weights: Mapping[str | None, float], n_draws: int, *, see
     Draw ``i`` runs on seeds ``seed + i * seeds .. + seeds - 1``.
     """
     counts = allocate(weights, n_draws, minimum)
-    names = uncertain(sc, posterior, fixed)
+    # every parameter with a prior is drawn, held ones too (then overwritten), so that
+    # holding one leaves the others' draws as they were: common random numbers across
+    # the points of a tipping curve
+    names = uncertain(sc, posterior)
     held = sc.check_overrides(dict(fixed or {}))
     out: list[Draw] = []
     for t, n in counts.items():
