@@ -84,7 +84,8 @@ def plan(sc: Scenario, weights: Mapping[str | None, float], n_draws: int, *, see
 
     ``weights``: the theory posterior (``{None: 1}`` for a scenario without
     theories). ``fixed`` parameters are held at their values in every draw;
-    ``priors`` replaces the priors of some parameters (a sceptical prior).
+    ``priors`` replaces the priors of some parameters (a sceptical prior),
+    calibrated ones included.
     Draw ``i`` runs on seeds ``seed + i * seeds .. + seeds - 1``.
     """
     counts = allocate(weights, n_draws, minimum)
@@ -92,6 +93,9 @@ def plan(sc: Scenario, weights: Mapping[str | None, float], n_draws: int, *, see
     # holding one leaves the others' draws as they were: common random numbers across
     # the points of a tipping curve
     names = uncertain(sc, posterior)
+    # a replaced prior wins over the calibration too: a sceptic's belief about a
+    # parameter is not what the record says of it
+    names += [n for n in (priors or {}) if n not in names]
     held = sc.check_overrides(dict(fixed or {}))
     out: list[Draw] = []
     for t, n in counts.items():
@@ -99,7 +103,7 @@ def plan(sc: Scenario, weights: Mapping[str | None, float], n_draws: int, *, see
                       if posterior is not None else [{} for _ in range(n)])
         drawn = prior_draws(sc, names, n, seed, start, t, priors)
         for c, d in zip(calibrated, drawn, strict=True):
-            out.append(Draw(t, {**d, **c, **held}, ()))
+            out.append(Draw(t, {**c, **d, **held}, ()))
     return [Draw(d.theory, d.params,
                  tuple(seed + (start + i) * seeds + r for r in range(seeds)))
             for i, d in enumerate(out)]
@@ -141,8 +145,9 @@ class Averaged:
 
     def difference(self, strategy: str, reference: str, outcome: str) -> Mixture:
         """The paired difference ``strategy - reference``, draw by draw and seed by seed."""
-        d = self.values(strategy, outcome) - self.values(reference, outcome)
-        return mixture(d, self.theories(), self.weights)
+        a, b = self.values(strategy, outcome), self.values(reference, outcome)
+        both = bool(np.all(np.isin(a, (0, 1))) and np.all(np.isin(b, (0, 1))))
+        return mixture(a - b, self.theories(), self.weights, difference=both)
 
     def extended(self, other: Averaged) -> Averaged:
         """This design with more draws (a later sequential batch)."""

@@ -56,18 +56,21 @@ class Mixture:
     strata: tuple[Stratum, ...]
     variance: dict[str, float | None]  # seeds / parameters / theories, shares of the total
     binary: bool = False
+    difference: bool = False
 
     def for_theory(self, theory: str | None) -> Estimate:
         """One theory's own number, with its sampling interval."""
         s = next(x for x in self.strata if x.theory == theory)
-        return _interval(s.mean, s.var_of_mean, s.runs, self.binary)
+        return _interval(s.mean, s.var_of_mean, s.runs, self.binary,
+                         -1.0 if self.difference else 0.0)
 
 
-def _interval(mean: float, var: float, runs: int, clip: bool) -> Estimate:
+def _interval(mean: float, var: float, runs: int, clip: bool, floor: float = 0.0
+              ) -> Estimate:
     h = Z * math.sqrt(max(var, 0.0))
     low, high = mean - h, mean + h
     if clip:
-        low, high = max(low, 0.0), min(high, 1.0)
+        low, high = max(low, floor), min(high, 1.0)
     return Estimate(float(mean), float(low), float(high), int(runs))
 
 
@@ -113,18 +116,20 @@ def _stratum(theory, weight: float, v: np.ndarray, binary: bool) -> Stratum:
 
 
 def mixture(values: np.ndarray, theories: Sequence[str | None],
-            weights: Mapping[str | None, float]) -> Mixture:
+            weights: Mapping[str | None, float], difference: bool = False) -> Mixture:
     """The model-averaged mean of ``values[j, r]`` (draw j of theory ``theories[j]``).
 
     ``weights`` are the theories' posterior probabilities; each theory with
     weight needs at least two draws. The variance split needs at least two
     seeds per draw (with one, luck and parameters cannot be told apart and
-    the shares are None).
+    the shares are None). ``difference``: the values are paired differences
+    of 0/1 outcomes (in [-1, 1], no binomial floor: a zero difference in every
+    pair is a measured zero, two strategies acting alike).
     """
     v = np.asarray(values, dtype=float)
     if v.ndim != 2 or len(theories) != v.shape[0]:
         raise ValueError("values must be (draws, seeds), one theory per draw")
-    binary = is_binary(v)
+    binary = is_binary(v) and not difference
     labels = np.array([str(t) for t in theories])
     live = {t: float(w) for t, w in weights.items() if w > 0}
     total = sum(live.values())
@@ -136,13 +141,14 @@ def mixture(values: np.ndarray, theories: Sequence[str | None],
         strata.append(_stratum(t, w / total, rows, binary))
     mean = sum(s.weight * s.mean for s in strata)
     var = sum(s.weight ** 2 * s.var_of_mean for s in strata)
-    est = _interval(mean, var, int(v.size), binary)
+    bounded = binary or (difference and bool(np.all(np.abs(v) <= 1)))
+    est = _interval(mean, var, int(v.size), bounded, -1.0 if difference else 0.0)
     seeds = sum(s.weight * s.seeds for s in strata)
     params = sum(s.weight * s.parameters for s in strata)
     spread = sum(s.weight * (s.mean - mean) ** 2 for s in strata)
     bias = sum(s.weight * (1 - s.weight) * s.var_of_mean for s in strata)
     between = max(spread - bias, 0.0)
-    return Mixture(est, tuple(strata), shares(seeds, params, between), binary)
+    return Mixture(est, tuple(strata), shares(seeds, params, between), bounded, difference)
 
 
 def shares(seeds: float, parameters: float, theories: float) -> dict[str, float | None]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from inevitable.report import uncertainty as unc
 from inevitable.report.figures import Figure, build_figures
 from inevitable.report.tables import (
     Numbers,
@@ -96,6 +97,50 @@ def _answer(v: dict[str, Any], nums: Numbers) -> Section:
         "it if adopted from that date, given the history up to it. Each number holds under "
         "its theory and the assumptions listed below; neither the theories nor the "
         "assumptions are certain, and the last sections say how much they matter.", "note"))
+    return s
+
+
+def _averaged(v: dict[str, Any], nums: Numbers) -> Section | None:
+    if not v["answer"].get("averaged"):
+        return None
+    return Section("averaged", "What the headline includes", [
+        Para("Every run of the headline draws a theory (in proportion to its posterior "
+             "probability), the calibrated parameters from that theory's posterior and "
+             "every other uncertain parameter from its prior; every strategy runs on the "
+             "same draws and seeds, so the differences are paired. A number whose 95% "
+             "interval is wider than ±3 points is marked too few runs to say, with the runs "
+             "it would need."),
+        unc.averaged_table(v, nums), Para(unc.variance_sentence(v, nums))])
+
+
+def _beliefs(v: dict[str, Any], nums: Numbers) -> Section | None:
+    if not v.get("tipping") and not v.get("beliefs"):
+        return None
+    summary, points = unc.tipping_tables(v, nums)
+    s = Section("beliefs", "What you would have to believe", [
+        Para("The parameters the headline difference follows most across its draws, and "
+             "for each of the top ones the difference with it held at points of its "
+             "prior, the rest drawn as in the headline: the tipping point is where the "
+             "sign flips, the prior mass says how much of what one might believe favours "
+             "the alternative."),
+        unc.screen_table(v, nums), summary, Details("Every point of the tipping curves",
+                                                    [points])])
+    m = unc.map_table(v, nums)
+    if m is not None:
+        s.blocks.append(m)
+    s.blocks += [Para(p) for p in unc.beliefs_paragraphs(v, nums)]
+    return s
+
+
+def _survival(v: dict[str, Any], nums: Numbers) -> Section | None:
+    if not v.get("survival"):
+        return None
+    s = Section("survival", "Avoided, or only postponed?", [
+        Para("Each run's time of defeat gives the share of runs still standing month by "
+             "month (in verdict.json, per strategy and theory); here, how many stood at "
+             "the end, and of those spared the outcome, how many were defeated later."),
+        unc.survival_table(v, nums)])
+    s.blocks += [Para(p) for p in unc.unreachable_paragraphs(v, nums)]
     return s
 
 
@@ -219,12 +264,14 @@ def build_document(verdict: dict[str, Any], nums: Numbers | None = None) -> Docu
     figs = build_figures(verdict, nums)
     sc = verdict["scenario"]
     sections = [
-        _answer(verdict, nums), _curve(verdict, nums, figs), _compare(verdict, nums, figs),
+        _answer(verdict, nums), _averaged(verdict, nums), _curve(verdict, nums, figs),
+        _compare(verdict, nums, figs), _beliefs(verdict, nums), _survival(verdict, nums),
         _fans(verdict, nums, figs), _agency(verdict, nums, figs), _conditions(verdict, nums),
         _theories(verdict, nums, figs), _claims(verdict, nums, figs),
         _identification(verdict, nums), _assumptions(verdict, nums, figs),
         _reproducibility(verdict, nums),
     ]
+    kept = [s for s in sections if s is not None]
     subtitle = (f"{sc['title']} (scenario {sc['name']}), "
                 f"{verdict['reproducibility']['created']}")
-    return Document(verdict["question"], subtitle, sections, figs)
+    return Document(verdict["question"], subtitle, kept, figs)

@@ -290,6 +290,9 @@ class Verdict(BaseModel):
     series: dict[str, SeriesInfo] | None = None
     strategies: dict[str, str] | None = None
     judging: Judging | None = None
+    tipping: list[dict[str, Any]] | None = None
+    beliefs: dict[str, Any] | None = None
+    survival: dict[str, Any] | None = None
 
 
 def clean(obj: Any) -> Any:
