@@ -390,13 +390,7 @@ def verdict_cmd(
 ) -> None:
     """Was it inevitable? The whole study in one command, and a report to read."""
     from inevitable.backends.base import check_backend, default_workers
-    from inevitable.experiments.compare import strategies_of, theories_of
-    from inevitable.experiments.verdict import (
-        RUN_SECONDS,
-        budget_of,
-        estimated_runs,
-        verdict,
-    )
+    from inevitable.experiments.verdict import budget_of, run_seconds, study_runs, verdict
     from inevitable.report.write import write_report
 
     sc = scenario(scenario_ref)
@@ -405,12 +399,13 @@ def verdict_cmd(
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError("is a file, not a directory", f"--out {out_dir}")
     post = _load_posterior(posterior, sc)
-    runs = estimated_runs(b, len(strategies_of(sc)), len(theories_of(sc)),
-                          len(sc.spec.conditions) or 6)
+    runs = study_runs(sc, b)
     cores = workers or (1 if backend == "serial" else default_workers())
-    minutes = runs * RUN_SECONDS / cores / 60
-    err.print(f"budget {b.name}: about {runs:,} runs, roughly {minutes:.0f} min on {cores} "
-              f"core(s) (runs already in {results} are reused)", highlight=False)
+    per_run = run_seconds(sc)
+    minutes = runs * per_run / cores / 60
+    err.print(f"budget {b.name}: at most {runs:,} runs at {per_run * 1000:.1f} ms each (timed "
+              f"now), roughly {minutes:.1f} min on {cores} core(s) (fewer if the headline is "
+              f"precise sooner; runs already in {results} are reused)", highlight=False)
     command = "inevitable " + " ".join(sys.argv[1:])
     v = verdict(sc, b.name if b.name != "custom" else b.reps, seed=seed, posterior=post,
                 backend=backend, workers=workers, scheduler=scheduler, store=results,

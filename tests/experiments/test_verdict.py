@@ -56,3 +56,21 @@ def test_budgets_are_checked():
         budget_of("huge")
     with pytest.raises(InputError, match="at least 20"):
         budget_of(5)
+
+
+def test_the_budget_estimate_counts_the_runs_a_verdict_asks_for():
+    from inevitable.experiments.sweep import as_scenario
+    from inevitable.experiments.verdict import run_seconds, study_runs
+
+    asked: list[int] = []
+
+    def count(label, done, total):
+        if done == 0:  # each sweep reports its size first
+            asked.append(total)
+
+    sc = as_scenario("toy")
+    b = budget_of("quick")
+    v = verdict(sc, "quick", backend="serial", progress=count)
+    assert "budget spent" in v["compare"]["stopped"]  # the headline used its whole budget
+    assert sum(asked) == study_runs(sc, b)
+    assert 0 < run_seconds(sc) < 0.05

@@ -79,7 +79,6 @@ BUDGETS = {
                        map_points=5, map_draws=100, sceptic_draws=1000),
 }
 FAN_SERIES = ("sympathy", "public_support", "cadre", "fear", "strikes")
-RUN_SECONDS = 0.055  # one flagship replication on one core, overheads included (measured)
 
 
 def budget_of(spec: str | int) -> Budget:
@@ -105,7 +104,8 @@ def budget_of(spec: str | int) -> Budget:
 
 
 def estimated_runs(b: Budget, n_strategies: int, n_theories: int, n_conditions: int,
-                   n_ablations: int = 2) -> int:
+                   n_ablations: int = 2, n_curve: int | None = None,
+                   n_assumptions: int = 3) -> int:
     """Runs the study makes at most (the headline stops sooner once precise).
 
     Each term is one step of :func:`verdict`, counted as it builds its specs;
@@ -113,7 +113,8 @@ def estimated_runs(b: Budget, n_strategies: int, n_theories: int, n_conditions: 
     """
     p = b.plan()
     floor = 2 * n_theories  # every theory with weight gets two draws at least
-    curve_strategies = max(n_strategies - 1, 1)  # a switch adds nothing to branching
+    # a switch strategy adds nothing to branching and is left out of the curve
+    curve_strategies = n_curve if n_curve is not None else max(n_strategies - 1, 1)
     headline = max(p.draws, floor) * SEEDS_PER_DRAW * n_strategies
     beliefs = (p.tip_params * p.tip_points * max(p.tip_draws, floor) * 2
                + (p.map_points ** 2 * max(p.map_draws, floor) * 2 if p.tip_params >= 2 else 0)
@@ -121,7 +122,34 @@ def estimated_runs(b: Budget, n_strategies: int, n_theories: int, n_conditions: 
     return (headline + beliefs
             + b.branches * curve_strategies * (b.curve_reps + b.curve_alt_reps * (n_theories - 1))
             + b.sobol * (n_conditions + 3) * b.sobol_reps + b.discover + 2 * b.fans
-            + 6 * b.assumption_reps + 2 * n_ablations * b.alt_reps + b.late_reps)
+            + 2 * n_assumptions * b.assumption_reps + 2 * n_ablations * b.alt_reps + b.late_reps)
+
+
+def study_runs(sc, b: Budget) -> int:
+    """:func:`estimated_runs` for this scenario's strategies, theories and claims."""
+    switches = {c.test.switch for c in sc.spec.claims
+                if c.test is not None and c.test.kind == "ablation"}
+    conditions = list(sc.spec.conditions) or sorted(sc.priors)[:6]
+    strategies = strategies_of(sc)
+    in_curve = [s for s in strategies if "before" not in sc.spec.strategies.get(s, {})]
+    return estimated_runs(b, len(strategies), len(theories_of(sc)), len(conditions),
+                          len(switches), len(in_curve), min(3, len(sc.priors)))
+
+
+def run_seconds(sc, runs: int = 4) -> float:
+    """Seconds one replication takes on one core here, timed on a few runs.
+
+    One run first, untimed, so that compilation and caches do not count.
+    """
+    from inevitable.experiments.runs import Batch, execute
+
+    strategy = "historical" if "historical" in strategies_of(sc) else strategies_of(sc)[0]
+    specs = tuple(RunSpec(params={"strategy": strategy}, seed=900_000 + i)
+                  for i in range(runs + 1))
+    execute(Batch(sc.text, sc.source, specs[:1]))
+    t = time.perf_counter()
+    execute(Batch(sc.text, sc.source, specs[1:]))
+    return (time.perf_counter() - t) / runs
 
 
 def shipped_posterior(name: str):
