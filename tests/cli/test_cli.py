@@ -131,3 +131,26 @@ def test_out_where_the_system_refuses_a_file_is_one_line(cli, tmp_path, verb):
     assert code == 2
     assert err.strip().count("\n") == 0
     assert err.startswith("error: --out /proc/x.json: cannot write there")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--budget", "huge"), "unknown budget 'huge'"),
+    (("--budget", "5"), "at least 20"),
+    (("--posterior", "missing.json"), "missing.json: no such file"),
+])
+def test_bad_verdict_input_exits_2_with_one_line_and_writes_nothing(cli, tmp_path, args,
+                                                                    message):
+    out_dir = tmp_path / "report"
+    code, _, err = cli("verdict", "toy", "--out", str(out_dir), "--results",
+                       str(tmp_path / "results"), *args)
+    assert code == 2 and err.count("\n") == 1 and err.startswith("error: ")
+    assert message in err
+    assert not out_dir.exists() and not (tmp_path / "results").exists()
+
+
+def test_a_bad_posterior_file_exits_2_with_one_line(cli, tmp_path):
+    bad = tmp_path / "post.json"
+    bad.write_text('{"format": "something else"}')
+    code, _, err = cli("verdict", "toy", "--posterior", str(bad), "--out", str(tmp_path / "r"))
+    assert code == 2 and err.count("\n") == 1 and "not a posterior file" in err
+    assert not (tmp_path / "r").exists()
