@@ -81,6 +81,10 @@ class Headline:
         alts = [s for s in self.strategies if s != self.base]
         if not alts:
             return self.base
+        # an alternative that acts exactly as the base in every paired run is no alternative
+        base = res.values(self.base, self.outcome)
+        acting = [s for s in alts if not np.array_equal(res.values(s, self.outcome), base)]
+        alts = acting or alts
         return min(alts, key=lambda s: res.chance(s, self.outcome).estimate.value)
 
     # -- verdict.json sections -------------------------------------------------------
