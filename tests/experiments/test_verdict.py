@@ -47,6 +47,13 @@ def test_quick_verdict_on_the_flagship_runs_end_to_end(tmp_path):
     assert {p["theory"] for p in data["curve"]["points"]} == {"T", "C", "N"}
     assert data["fans"]["historical"]["cadre"]["labels"][0] == "1923-01"
     assert (tmp_path / "report.html").stat().st_size > 100_000
+    rows = data["definition"]["rows"]
+    assert {(r["cutoff"], r["threshold"]) for r in rows} == {
+        (c, t) for c in ("1927-07", "1928-01", "1928-07", "1929-01") for t in (0.3, 0.5, 0.7)}
+    own = [r for r in rows if r["own"]]
+    assert len(own) == 1 and own[0]["difference"]["estimate"] == pytest.approx(
+        data["answer"]["averaged"][2]["estimate"])  # the headline's own row is the headline
+    assert "If the outcome were defined otherwise" in (tmp_path / "report.md").read_text()
 
 
 def test_budgets_are_checked():

@@ -26,6 +26,7 @@ from inevitable import __version__
 from inevitable.errors import InputError
 from inevitable.experiments.compare import numeric_outcomes, strategies_of, theories_of
 from inevitable.experiments.curve import curve
+from inevitable.experiments.definition import definition_runs, outcome_definition
 from inevitable.experiments.discover import discover
 from inevitable.experiments.headline import SEEDS_PER_DRAW, Headline, Plan
 from inevitable.experiments.judge import RULE, judge_claims
@@ -59,6 +60,7 @@ class Budget:
     map_points: int = 2
     map_draws: int = 6
     sceptic_draws: int = 8
+    threshold_draws: int = 4  # headline draws rerun at each other threshold of the outcome
 
     def plan(self) -> Plan:
         """The headline's design: ``reps`` runs per arm at most, two seeds per draw."""
@@ -73,10 +75,11 @@ BUDGETS = {
     "quick": Budget("quick", 24, 8, 8, 4, 2, 2, 1, 32, 4, 8, 12, 1),
     "default": Budget("default", 600, 60, 32, 16, 5, 8, 2, 128, 30, 40, 100, 3,
                       late_reps=400, tip_params=3, tip_points=5, tip_draws=24,
-                      map_points=3, map_draws=16, sceptic_draws=100),
+                      map_points=3, map_draws=16, sceptic_draws=100, threshold_draws=100),
     "thorough": Budget("thorough", 4000, 500, 400, 100, 12, 128, 4, 2048, 200, 400, 400, 5,
                        late_reps=2000, tip_params=4, tip_points=9, tip_draws=200,
-                       map_points=5, map_draws=100, sceptic_draws=1000),
+                       map_points=5, map_draws=100, sceptic_draws=1000,
+                       threshold_draws=1000),
 }
 FAN_SERIES = ("sympathy", "public_support", "cadre", "fear", "strikes")
 
@@ -96,7 +99,7 @@ def budget_of(spec: str | int) -> Budget:
                       d.particles, d.generations, max(24, int(d.late_reps * f)),
                       d.tip_params, d.tip_points, max(8, int(d.tip_draws * f)),
                       d.map_points, max(6, int(d.map_draws * f)),
-                      max(8, int(d.sceptic_draws * f)))
+                      max(8, int(d.sceptic_draws * f)), max(4, int(d.threshold_draws * f)))
     if spec not in BUDGETS:
         raise InputError(f"unknown budget '{spec}' (quick, default, thorough or a number)",
                          "--budget")
@@ -105,11 +108,13 @@ def budget_of(spec: str | int) -> Budget:
 
 def estimated_runs(b: Budget, n_strategies: int, n_theories: int, n_conditions: int,
                    n_ablations: int = 2, n_curve: int | None = None,
-                   n_assumptions: int = 3) -> int:
+                   n_assumptions: int = 3, n_definition: int = 0) -> int:
     """Runs the study makes at most (the headline stops sooner once precise).
 
     Each term is one step of :func:`verdict`, counted as it builds its specs;
     a test checks the sum against the runs a verdict actually asks for.
+    ``n_definition``: the runs of the outcome-definition grid
+    (:func:`~inevitable.experiments.definition.definition_runs`).
     """
     p = b.plan()
     floor = 2 * n_theories  # every theory with weight gets two draws at least
@@ -122,7 +127,8 @@ def estimated_runs(b: Budget, n_strategies: int, n_theories: int, n_conditions: 
     return (headline + beliefs
             + b.branches * curve_strategies * (b.curve_reps + b.curve_alt_reps * (n_theories - 1))
             + b.sobol * (n_conditions + 3) * b.sobol_reps + b.discover + 2 * b.fans
-            + 2 * n_assumptions * b.assumption_reps + 2 * n_ablations * b.alt_reps + b.late_reps)
+            + 2 * n_assumptions * b.assumption_reps + 2 * n_ablations * b.alt_reps + b.late_reps
+            + n_definition)
 
 
 def study_runs(sc, b: Budget) -> int:
@@ -132,8 +138,11 @@ def study_runs(sc, b: Budget) -> int:
     conditions = list(sc.spec.conditions) or sorted(sc.priors)[:6]
     strategies = strategies_of(sc)
     in_curve = [s for s in strategies if "before" not in sc.spec.strategies.get(s, {})]
-    return estimated_runs(b, len(strategies), len(theories_of(sc)), len(conditions),
-                          len(switches), len(in_curve), min(3, len(sc.priors)))
+    theories = theories_of(sc)
+    outcome = next(iter(sc.spec.outcomes.values())).final if sc.spec.outcomes else ""
+    grid = definition_runs(sc, outcome, len(theories), b.threshold_draws, SEEDS_PER_DRAW)
+    return estimated_runs(b, len(strategies), len(theories), len(conditions),
+                          len(switches), len(in_curve), min(3, len(sc.priors)), grid)
 
 
 def run_seconds(sc, runs: int = 4) -> float:
@@ -271,6 +280,7 @@ def _study(sc, b: Budget, seed: int, posterior, outcome, strategies, theories, b
     labels = tl.labels()
     surv = survival(res, o, len(labels), labels, cutoff if isinstance(cutoff, str) else None) or {}
     surv["unreachable"] = unreachable(res, [x.final for x in sc.spec.outcomes.values()])
+    definition = outcome_definition(sc, res, base, best, o, b.threshold_draws, **common)
 
     fav_points = curve_points.get(favoured, [])
     final = fav_points[-1] if fav_points else None
@@ -304,6 +314,7 @@ def _study(sc, b: Budget, seed: int, posterior, outcome, strategies, theories, b
         "tipping": tipping,
         "beliefs": beliefs,
         "survival": surv,
+        **({"definition": definition} if definition is not None else {}),
         "assumptions": assumptions,
         "identification": _identification(sc, post, ix.agency_share),
         "reproducibility": {"inevitable": __version__, "python": platform.python_version(),

@@ -168,6 +168,17 @@ def _compare(v: dict[str, Any], nums: Numbers, figs: dict[str, Figure]) -> Secti
     return s
 
 
+def _definition(v: dict[str, Any], nums: Numbers) -> Section | None:
+    if not v.get("definition"):
+        return None
+    s = Section("definition", "If the outcome were defined otherwise",
+                [Para(unc.definition_paragraph(v, nums))])
+    t = unc.definition_table(v, nums)
+    if t is not None:
+        s.blocks.append(t)
+    return s
+
+
 def _fans(v: dict[str, Any], nums: Numbers, figs: dict[str, Figure]) -> Section:
     s = Section("series", "What the runs looked like", [
         Para("The runs month by month: the middle line is the median over the runs, the "
@@ -266,6 +277,7 @@ def build_document(verdict: dict[str, Any], nums: Numbers | None = None) -> Docu
     sections = [
         _answer(verdict, nums), _averaged(verdict, nums), _curve(verdict, nums, figs),
         _compare(verdict, nums, figs), _beliefs(verdict, nums), _survival(verdict, nums),
+        _definition(verdict, nums),
         _fans(verdict, nums, figs), _agency(verdict, nums, figs), _conditions(verdict, nums),
         _theories(verdict, nums, figs), _claims(verdict, nums, figs),
         _identification(verdict, nums), _assumptions(verdict, nums, figs),

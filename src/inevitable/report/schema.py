@@ -293,6 +293,7 @@ class Verdict(BaseModel):
     tipping: list[dict[str, Any]] | None = None
     beliefs: dict[str, Any] | None = None
     survival: dict[str, Any] | None = None
+    definition: dict[str, Any] | None = None
 
 
 def clean(obj: Any) -> Any:

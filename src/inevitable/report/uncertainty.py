@@ -150,3 +150,70 @@ def unreachable_paragraphs(v: dict[str, Any], nums: Numbers) -> list[str]:
                    f"here, not a measured 0% (its chance is below "
                    f"{nums(f'{p}.upper_bound', 'prob')} at 95%).")
     return out
+
+
+def _distinct(nums: Numbers, paths: list[str], kind: Kind) -> str:
+    """Several numbers that are usually equal (runs behind paired findings), once each."""
+    texts: list[str] = []
+    for p in paths:
+        t = nums(p, kind)
+        if t not in texts:
+            texts.append(t)
+    return ", ".join(texts)
+
+
+def definition_table(v: dict[str, Any], nums: Numbers) -> Table | None:
+    """The headline on the grid of cut-offs and thresholds (verdict.json ``definition``)."""
+    d = v.get("definition") or {}
+    if not d.get("rows"):
+        return None
+    ref, alt = d["reference"], d["alternative"]
+    has_threshold = d.get("threshold") is not None
+    headers = ["cut-off"] + (["threshold"] if has_threshold else []) + [
+        ref, alt, f"{alt} minus {ref}", "runs", "precision", "best there"]
+    numeric = [False] + ([True] if has_threshold else []) + [True, True, True, True, False,
+                                                            False]
+    t = Table("table-definition", f"The headline with the outcome defined otherwise: the "
+              f"chance of {d['outcome']} with {ref} and with {alt}, and the paired "
+              "difference (95% intervals)", headers, numeric)
+    for i, r in enumerate(d["rows"]):
+        p = f"definition.rows[{i}]"
+        parts = ("reference", "alternative", "difference")
+        names = {"reference": ref, "alternative": alt, "difference": "difference"}
+        flagged = [f"{nums(f'{p}.{k}.runs_needed', 'int')} ({names[k]})" for k in parts
+                   if r[k].get("too_few_runs")]
+        precision = ("too few runs to say; needs about " + ", ".join(flagged) if flagged
+                     else "precise (within ±3 pts)")
+        row = [r["cutoff"] + (" (the headline)" if r["own"] else "")]
+        if has_threshold:
+            row.append(nums(f"{p}.threshold", "number"))
+        row += [_interval(nums, f"{p}.reference", "prob"),
+                _interval(nums, f"{p}.alternative", "prob"),
+                _interval(nums, f"{p}.difference", "pts"),
+                _distinct(nums, [f"{p}.{k}.runs" for k in parts], "int"), precision,
+                r["best"] if r["best"] is not None else "(only these two ran)"]
+        t.rows.append(row)
+    return t
+
+
+def definition_paragraph(v: dict[str, Any], nums: Numbers) -> str:
+    """How the grid was made, quoting the scenario's own definition."""
+    d = v.get("definition") or {}
+    if not d.get("rows"):
+        return d.get("note", "")
+    cut = d["cutoff"]
+    where = (f"its cut-off ({cut['parameter']}, {cut['value']} in the scenario)"
+             if cut.get("parameter") else f"the step it came by (the run's last, {cut['value']})")
+    text = (f"'{d['outcome']}' is a definition, not a fact of the record. The headline is "
+            f"recomputed with {where} moved: that needs no new runs, since each run records "
+            f"when it came ({d['time']})")
+    th = d.get("threshold")
+    if th:
+        text += (f"; and with its threshold ({th['parameter']}, "
+                 f"{nums('definition.threshold.value', 'number')} in the scenario) moved, "
+                 "which reruns part of the headline's draws, on the same parameters and "
+                 f"seeds, for {d['reference']} and {d['alternative']} only")
+    draws = _distinct(nums, [f"definition.rows[{i}].draws" for i in range(len(d["rows"]))],
+                      "int")
+    return text + (f". The alternative is the headline's in every row; the rows rest on "
+                   f"{draws} parameter draws.")
