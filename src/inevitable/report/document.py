@@ -19,7 +19,7 @@ from inevitable.report.tables import (
     assumption_order,
     assumptions_table,
     claims_table,
-    compare_table,
+    compare_tables,
     curve_tables,
     differences_table,
     discovery_tables,
@@ -162,7 +162,7 @@ def _compare(v: dict[str, Any], nums: Numbers, figs: dict[str, Figure]) -> Secti
              f"a difference between them is not luck. The reference is '{c['reference']}'.")])
     if v.get("strategies"):
         s.blocks.append(Items([f"{k}: {d}" for k, d in v["strategies"].items()]))
-    s.blocks += [figs["fig-compare"], compare_table(v, nums)]
+    s.blocks += [figs["fig-compare"], *compare_tables(v, nums)]
     if c["differences"]:
         s.blocks.append(Details("Paired differences", [differences_table(v, nums)]))
     return s

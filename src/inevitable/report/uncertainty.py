@@ -175,15 +175,16 @@ def definition_table(v: dict[str, Any], nums: Numbers) -> Table | None:
                                                             False]
     t = Table("table-definition", f"The headline with the outcome defined otherwise: the "
               f"chance of {d['outcome']} with {ref} and with {alt}, and the paired "
-              "difference (95% intervals)", headers, numeric)
+              "difference (95% intervals). Precision: the runs each of the three would need "
+              "for ±3 pts (- where it has them); best there: the strategy least often "
+              "reaching it (- where only these two ran)", headers, numeric)
     for i, r in enumerate(d["rows"]):
         p = f"definition.rows[{i}]"
         parts = ("reference", "alternative", "difference")
-        names = {"reference": ref, "alternative": alt, "difference": "difference"}
-        flagged = [f"{nums(f'{p}.{k}.runs_needed', 'int')} ({names[k]})" for k in parts
-                   if r[k].get("too_few_runs")]
-        precision = ("too few runs to say; needs about " + ", ".join(flagged) if flagged
-                     else "precise (within ±3 pts)")
+        needed = [nums(f"{p}.{k}.runs_needed", "int") if r[k].get("too_few_runs") else "-"
+                  for k in parts]
+        precision = ("precise" if needed == ["-"] * 3
+                     else "too few runs; needs " + " / ".join(needed))
         row = [r["cutoff"] + (" (the headline)" if r["own"] else "")]
         if has_threshold:
             row.append(nums(f"{p}.threshold", "number"))
@@ -191,7 +192,7 @@ def definition_table(v: dict[str, Any], nums: Numbers) -> Table | None:
                 _interval(nums, f"{p}.alternative", "prob"),
                 _interval(nums, f"{p}.difference", "pts"),
                 _distinct(nums, [f"{p}.{k}.runs" for k in parts], "int"), precision,
-                r["best"] if r["best"] is not None else "(only these two ran)"]
+                r["best"] if r["best"] is not None else "-"]
         t.rows.append(row)
     return t
 
