@@ -394,6 +394,10 @@ def verdict_cmd(
     seed: Annotated[int, typer.Option(help="seed of the whole study")] = 0,
     posterior: Annotated[Path | None, typer.Option(
         help="a posterior from 'inevitable calibrate' (default: the shipped one)")] = None,
+    prior: Annotated[list[str] | None, typer.Option(
+        "--prior", help="NAME=PRIOR replaces a parameter's prior for the whole study, written "
+                        "as in a scenario file, e.g. 'defend_effect={dist: beta, a: 1, b: 9}' "
+                        "(repeatable; not for a calibrated parameter)")] = None,
     backend: Backend = "processes",
     workers: Workers = None,
     scheduler: Scheduler = None,
@@ -401,11 +405,11 @@ def verdict_cmd(
 ) -> None:
     """Was it inevitable? The whole study in one command, and a report to read."""
     from inevitable.backends.base import check_backend, default_workers
-    from inevitable.experiments.compare import strategies_of, theories_of
     from inevitable.experiments.verdict import (
-        RUN_SECONDS,
         budget_of,
-        estimated_runs,
+        run_seconds,
+        shipped_posterior,
+        study_runs,
         verdict,
     )
     from inevitable.report.write import write_report
@@ -416,12 +420,15 @@ def verdict_cmd(
     check_directory(out_dir, "--out")
     check_directory(results, "--results")
     post = _load_posterior(posterior, sc)
-    runs = estimated_runs(b, len(strategies_of(sc)), len(theories_of(sc)),
-                          len(sc.spec.conditions) or 6)
+    if prior:
+        sc = _with_priors(sc, prior, post if post is not None else shipped_posterior(sc.name))
+    runs = study_runs(sc, b)
     cores = workers or (1 if backend == "serial" else default_workers())
-    minutes = runs * RUN_SECONDS / cores / 60
-    err.print(f"budget {b.name}: about {runs:,} runs, roughly {minutes:.0f} min on {cores} "
-              f"core(s) (runs already in {results} are reused)", highlight=False)
+    per_run = run_seconds(sc)
+    minutes = runs * per_run / cores / 60
+    err.print(f"budget {b.name}: at most {runs:,} runs at {per_run * 1000:.1f} ms each (timed "
+              f"now), roughly {minutes:.1f} min on {cores} core(s) (fewer if the headline is "
+              f"precise sooner; runs already in {results} are reused)", highlight=False)
     command = "inevitable " + " ".join(sys.argv[1:])
     v = verdict(sc, b.name if b.name != "custom" else b.reps, seed=seed, posterior=post,
                 backend=backend, workers=workers, scheduler=scheduler, store=results,
@@ -433,6 +440,44 @@ def verdict_cmd(
         out.print(sentence, highlight=False)
     out.print(f"report: {out_dir / 'report.html'} ({len(paths)} files, "
               f"{v['budget']['seconds']:.0f} s)", highlight=False)
+
+
+def parse_priors(pairs: list[str]) -> dict[str, Any]:
+    """``["x={dist: uniform, low: 0, high: 1}"]`` -> ``{"x": {"dist": "uniform", ...}}``.
+
+    The value is read as YAML (JSON is YAML too), the way a scenario file
+    writes a prior, so a prior on the command line reads like one in a file.
+    """
+    import yaml
+
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise InputError(f"expected NAME=PRIOR, got '{pair}'", "--prior")
+        try:
+            out[key] = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            raise InputError(f"'{raw}' is not a prior written as in a scenario file, e.g. "
+                             "{dist: uniform, low: 0, high: 1}", f"--prior {key}") from None
+    return out
+
+
+def _with_priors(sc, pairs: list[str], post):
+    """The scenario with the priors given on the command line.
+
+    A calibrated parameter is drawn from the posterior, never from its prior,
+    so replacing its prior would change nothing: refused rather than ignored.
+    """
+    priors = parse_priors(pairs)
+    calibrated = set(getattr(post, "params", None) or [])
+    for name in priors:
+        if name in calibrated:
+            raise InputError("calibrated by the posterior, so the verdict draws it from the "
+                             "posterior, not its prior; a new prior would change nothing",
+                             f"--prior {name}")
+    return sc.with_priors(priors)
 
 
 def _load_posterior(path: Path | None, sc=None):

@@ -205,3 +205,65 @@ def test_a_write_that_fails_midway_leaves_the_old_file_and_no_part(tmp_path):
     assert str(refused.value) == f"--out {target}: cannot write there (No space left on device)"
     assert target.read_text() == "the old result"
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--budget", "huge"), "unknown budget 'huge'"),
+    (("--budget", "5"), "at least 20"),
+    (("--posterior", "missing.json"), "missing.json: no such file"),
+    (("--prior", "effect"), "--prior: expected NAME=PRIOR, got 'effect'"),
+    (("--prior", "efect={dist: uniform, low: 0, high: 1}"),
+     "--prior efect: unknown parameter 'efect'; did you mean 'effect'?"),
+    (("--prior", "effect=0.5"), "--prior effect: expected a prior such as"),
+    (("--prior", "effect={dist: uniform, low: 0"), "--prior effect: '{dist: uniform, low: 0' "
+                                                   "is not a prior written as in a scenario"),
+    (("--prior", "effect={dist: cauchy, low: 0, high: 1}"),
+     "--prior effect: prior: Input tag 'cauchy'"),
+    (("--prior", "effect={dist: uniform, low: 0, high: 2}"),
+     "--prior effect: prior: prior support [0.0, 2.0] leaves the parameter's range"),
+    (("--prior", "effect={dist: uniform, low: 0.8, high: 0.2}"),
+     "--prior effect: prior: high (0.2) must exceed low (0.8)"),
+    (("--prior", "strategy={dist: uniform, low: 0, high: 1}"),
+     "--prior strategy: a choice parameter has no prior to replace"),
+])
+def test_bad_verdict_input_exits_2_with_one_line_and_writes_nothing(cli, tmp_path, args,
+                                                                    message):
+    out_dir = tmp_path / "report"
+    code, _, err = cli("verdict", "toy", "--out", str(out_dir), "--results",
+                       str(tmp_path / "results"), *args)
+    assert code == 2 and err.count("\n") == 1 and err.startswith("error: ")
+    assert message in err
+    assert not out_dir.exists() and not (tmp_path / "results").exists()
+
+
+def test_a_bad_posterior_file_exits_2_with_one_line(cli, tmp_path):
+    bad = tmp_path / "post.json"
+    bad.write_text('{"format": "something else"}')
+    code, _, err = cli("verdict", "toy", "--posterior", str(bad), "--out", str(tmp_path / "r"))
+    assert code == 2 and err.count("\n") == 1 and "not a posterior file" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_prior_for_a_calibrated_parameter_is_refused_not_ignored(cli, tmp_path):
+    # the shipped posterior calibrates agency_effect: the verdict never draws it from a prior
+    out_dir = tmp_path / "report"
+    code, _, err = cli("verdict", "soviet-1923", "--prior",
+                       "agency_effect={dist: beta, a: 1, b: 9}", "--out", str(out_dir),
+                       "--results", str(tmp_path / "results"))
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith("error: --prior agency_effect: calibrated by the posterior")
+    assert not out_dir.exists() and not (tmp_path / "results").exists()
+
+
+def test_a_prior_override_replaces_the_prior_everywhere_the_study_draws():
+    from inevitable.experiments.averaged import plan
+    from inevitable.scenarios.loader import scenario
+
+    sc = scenario("toy")
+    moved = sc.with_priors({"effect": {"dist": "uniform", "low": 0.9, "high": 1.0}})
+    assert moved.priors["effect"].support == (0.9, 1.0)
+    assert moved.priors["hazard"] == sc.priors["hazard"]  # the others as they were
+    assert moved.hash != sc.hash  # a different study, never mixed with the original's runs
+    drawn = [d.params["effect"] for d in plan(moved, {"A": 1.0}, 50)]
+    assert min(drawn) >= 0.9 and max(drawn) <= 1.0
+    assert min(d.params["effect"] for d in plan(sc, {"A": 1.0}, 50)) < 0.9

@@ -47,12 +47,37 @@ def test_quick_verdict_on_the_flagship_runs_end_to_end(tmp_path):
     assert {p["theory"] for p in data["curve"]["points"]} == {"T", "C", "N"}
     assert data["fans"]["historical"]["cadre"]["labels"][0] == "1923-01"
     assert (tmp_path / "report.html").stat().st_size > 100_000
+    rows = data["definition"]["rows"]
+    assert {(r["cutoff"], r["threshold"]) for r in rows} == {
+        (c, t) for c in ("1927-07", "1928-01", "1928-07", "1929-01") for t in (0.3, 0.5, 0.7)}
+    own = [r for r in rows if r["own"]]
+    assert len(own) == 1 and own[0]["difference"]["estimate"] == pytest.approx(
+        data["answer"]["averaged"][2]["estimate"])  # the headline's own row is the headline
+    assert "If the outcome were defined otherwise" in (tmp_path / "report.md").read_text()
 
 
 def test_budgets_are_checked():
-    assert budget_of("default").reps == 400
+    assert budget_of("default").reps == 600
     assert budget_of(500).name == "custom"
     with pytest.raises(InputError, match="unknown budget"):
         budget_of("huge")
     with pytest.raises(InputError, match="at least 20"):
         budget_of(5)
+
+
+def test_the_budget_estimate_counts_the_runs_a_verdict_asks_for():
+    from inevitable.experiments.sweep import as_scenario
+    from inevitable.experiments.verdict import run_seconds, study_runs
+
+    asked: list[int] = []
+
+    def count(label, done, total):
+        if done == 0:  # each sweep reports its size first
+            asked.append(total)
+
+    sc = as_scenario("toy")
+    b = budget_of("quick")
+    v = verdict(sc, "quick", backend="serial", progress=count)
+    assert "budget spent" in v["compare"]["stopped"]  # the headline used its whole budget
+    assert sum(asked) == study_runs(sc, b)
+    assert 0 < run_seconds(sc) < 0.05

@@ -44,6 +44,37 @@ def fan(rng: np.random.Generator, level: float, trend: float, spread: float) -> 
     return out
 
 
+def finding(p: float, n: int, difference: bool = False) -> dict:
+    """A finding as the headline prints it, flagged when wider than ±3 points."""
+    spread = 0.25 if difference else max(p * (1 - p), 0.01)
+    h = Z * math.sqrt(spread / n) * (1.4 if difference else 1.0)
+    floor = -1.0 if difference else 0.0
+    out = {"estimate": p, "low": max(floor, p - h), "high": min(1.0, p + h), "runs": n}
+    if h > 0.03:
+        out["too_few_runs"] = True
+        out["runs_needed"] = math.ceil(n * (h / 0.03) ** 2)
+    return out
+
+
+def definition() -> dict:
+    """The headline over cut-offs (re-read, every draw) and thresholds (a rerun subset)."""
+    rows = []
+    for share_ in (0.3, 0.5, 0.7):
+        n = 1200 if share_ == 0.5 else 400
+        for i, cut in enumerate(("1927-07", "1928-01", "1928-07", "1929-01")):
+            base = min(0.99, 0.62 + 0.1 * i + 0.25 * (share_ - 0.3))
+            alt = base * 0.55
+            rows.append({"cutoff": cut, "threshold": share_,
+                         "own": cut == "1928-01" and share_ == 0.5, "draws": n // 2,
+                         "reference": finding(base, n), "alternative": finding(alt, n),
+                         "difference": finding(alt - base, n, difference=True),
+                         "best": "class-struggle" if share_ == 0.5 else None})
+    return {"outcome": "defeat", "time": "defeat_month", "reference": "historical",
+            "alternative": "class-struggle",
+            "cutoff": {"parameter": "cutoff", "value": "1928-01"},
+            "threshold": {"parameter": "defeat_share", "value": 0.5}, "rows": rows}
+
+
 def synthetic_verdict() -> dict:
     rng = np.random.default_rng(1923)
     reps, n_eval = 400, 200
@@ -186,6 +217,7 @@ def synthetic_verdict() -> dict:
              "low": 0.02, "high": 0.25, "verdict_at_low": 0.6, "verdict_at_high": 0.55,
              "note": "set by prior, not by the record"},
         ],
+        "definition": definition(),
         "identification": [
             "The record shows only the strategy the Opposition followed, so every "
             "counterfactual rests on the mechanisms and their priors.",

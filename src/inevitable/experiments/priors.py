@@ -13,6 +13,8 @@ import math
 import numpy as np
 from scipy import stats
 
+from inevitable.engine.params import Beta
+
 
 def logpdf(prior, x: np.ndarray) -> np.ndarray:
     """Log prior density at ``x`` (``-inf`` outside the support)."""
@@ -55,3 +57,16 @@ def describe(prior) -> str:
     args = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for k, v in fields.items()
                      if not (isinstance(v, float) and math.isinf(v)) or k not in ("low", "high"))
     return f"{dist}({args})"
+
+
+def sceptical(prior) -> Beta:
+    """A prior with its mass near the bottom of ``prior``'s range: Beta(1, 9) on it.
+
+    For a parameter that carries an effect (0 = no effect), this is the
+    sceptic's belief: an effect is possible, but most likely small (mean a
+    tenth of the range, 90% of the mass below a fifth of it).
+    """
+    lo, hi = prior.support
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        lo, hi = (float(x) for x in prior.ppf(np.array([0.001, 0.999])))
+    return Beta(a=1.0, b=9.0, low=float(lo), high=float(hi))

@@ -24,14 +24,17 @@ import numpy as np
 
 from inevitable import __version__
 from inevitable.errors import InputError
-from inevitable.experiments.compare import compare, strategies_of, theories_of
+from inevitable.experiments.compare import numeric_outcomes, strategies_of, theories_of
 from inevitable.experiments.curve import curve
+from inevitable.experiments.definition import definition_runs, outcome_definition
 from inevitable.experiments.discover import discover
-from inevitable.experiments.judge import judge_claims
+from inevitable.experiments.headline import SEEDS_PER_DRAW, Headline, Plan
+from inevitable.experiments.judge import RULE, judge_claims
 from inevitable.experiments.pool import kept_open
 from inevitable.experiments.runs import RunSpec
 from inevitable.experiments.sensitivity import sensitivity
 from inevitable.experiments.stats import fan, share
+from inevitable.experiments.survival import survival, unreachable
 from inevitable.experiments.sweep import as_scenario, sweep
 
 
@@ -50,15 +53,35 @@ class Budget:
     assumption_reps: int
     particles: int
     generations: int
+    late_reps: int = 24  # the late-branch check
+    tip_params: int = 2
+    tip_points: int = 3
+    tip_draws: int = 8
+    map_points: int = 2
+    map_draws: int = 6
+    sceptic_draws: int = 8
+    threshold_draws: int = 4  # headline draws rerun at each other threshold of the outcome
+
+    def plan(self) -> Plan:
+        """The headline's design: ``reps`` runs per arm at most, two seeds per draw."""
+        draws = max(self.reps // SEEDS_PER_DRAW, 4)
+        return Plan(draws, max(draws // 4, 4), self.tip_params, self.tip_points,
+                    self.tip_draws, self.map_points, self.map_draws, self.sceptic_draws)
 
 
+# run counts, not seconds: a faster engine makes each budget cheaper, not different.
+# 'reps' is the headline's runs per arm at most (sequential: fewer if precise sooner)
 BUDGETS = {
     "quick": Budget("quick", 24, 8, 8, 4, 2, 2, 1, 32, 4, 8, 12, 1),
-    "default": Budget("default", 400, 60, 48, 16, 5, 8, 2, 128, 30, 40, 100, 3),
-    "thorough": Budget("thorough", 2000, 500, 400, 100, 12, 128, 4, 2048, 200, 400, 400, 5),
+    "default": Budget("default", 600, 60, 32, 16, 5, 8, 2, 128, 30, 40, 100, 3,
+                      late_reps=400, tip_params=3, tip_points=5, tip_draws=24,
+                      map_points=3, map_draws=16, sceptic_draws=100, threshold_draws=100),
+    "thorough": Budget("thorough", 4000, 500, 400, 100, 12, 128, 4, 2048, 200, 400, 400, 5,
+                       late_reps=2000, tip_params=4, tip_points=9, tip_draws=200,
+                       map_points=5, map_draws=100, sceptic_draws=1000,
+                       threshold_draws=1000),
 }
 FAN_SERIES = ("sympathy", "public_support", "cadre", "fear", "strikes")
-RUN_SECONDS = 0.055  # one flagship replication on one core, overheads included (measured)
 
 
 def budget_of(spec: str | int) -> Budget:
@@ -73,19 +96,69 @@ def budget_of(spec: str | int) -> Budget:
                       max(8, int(d.curve_alt_reps * f)),
                       d.branches, d.sobol, d.sobol_reps, max(64, int(d.discover * f)),
                       max(8, int(d.fans * f)), max(16, int(d.assumption_reps * f)),
-                      d.particles, d.generations)
+                      d.particles, d.generations, max(24, int(d.late_reps * f)),
+                      d.tip_params, d.tip_points, max(8, int(d.tip_draws * f)),
+                      d.map_points, max(6, int(d.map_draws * f)),
+                      max(8, int(d.sceptic_draws * f)), max(4, int(d.threshold_draws * f)))
     if spec not in BUDGETS:
         raise InputError(f"unknown budget '{spec}' (quick, default, thorough or a number)",
                          "--budget")
     return BUDGETS[spec]
 
 
-def estimated_runs(b: Budget, n_strategies: int, n_theories: int, n_conditions: int) -> int:
-    curve_strategies = max(n_strategies - 1, 1)  # a switch adds nothing to branching
-    return (b.reps * n_strategies + b.alt_reps * n_strategies * (n_theories - 1)
+def estimated_runs(b: Budget, n_strategies: int, n_theories: int, n_conditions: int,
+                   n_ablations: int = 2, n_curve: int | None = None,
+                   n_assumptions: int = 3, n_definition: int = 0) -> int:
+    """Runs the study makes at most (the headline stops sooner once precise).
+
+    Each term is one step of :func:`verdict`, counted as it builds its specs;
+    a test checks the sum against the runs a verdict actually asks for.
+    ``n_definition``: the runs of the outcome-definition grid
+    (:func:`~inevitable.experiments.definition.definition_runs`).
+    """
+    p = b.plan()
+    floor = 2 * n_theories  # every theory with weight gets two draws at least
+    # a switch strategy adds nothing to branching and is left out of the curve
+    curve_strategies = n_curve if n_curve is not None else max(n_strategies - 1, 1)
+    headline = max(p.draws, floor) * SEEDS_PER_DRAW * n_strategies
+    beliefs = (p.tip_params * p.tip_points * max(p.tip_draws, floor) * 2
+               + (p.map_points ** 2 * max(p.map_draws, floor) * 2 if p.tip_params >= 2 else 0)
+               + max(p.sceptic_draws, floor) * 2)
+    return (headline + beliefs
             + b.branches * curve_strategies * (b.curve_reps + b.curve_alt_reps * (n_theories - 1))
             + b.sobol * (n_conditions + 3) * b.sobol_reps + b.discover + 2 * b.fans
-            + 6 * b.assumption_reps + 4 * b.alt_reps + b.reps * 9 // 4)
+            + 2 * n_assumptions * b.assumption_reps + 2 * n_ablations * b.alt_reps + b.late_reps
+            + n_definition)
+
+
+def study_runs(sc, b: Budget) -> int:
+    """:func:`estimated_runs` for this scenario's strategies, theories and claims."""
+    switches = {c.test.switch for c in sc.spec.claims
+                if c.test is not None and c.test.kind == "ablation"}
+    conditions = list(sc.spec.conditions) or sorted(sc.priors)[:6]
+    strategies = strategies_of(sc)
+    in_curve = [s for s in strategies if "before" not in sc.spec.strategies.get(s, {})]
+    theories = theories_of(sc)
+    outcome = next(iter(sc.spec.outcomes.values())).final if sc.spec.outcomes else ""
+    grid = definition_runs(sc, outcome, len(theories), b.threshold_draws, SEEDS_PER_DRAW)
+    return estimated_runs(b, len(strategies), len(theories), len(conditions),
+                          len(switches), len(in_curve), min(3, len(sc.priors)), grid)
+
+
+def run_seconds(sc, runs: int = 4) -> float:
+    """Seconds one replication takes on one core here, timed on a few runs.
+
+    One run first, untimed, so that compilation and caches do not count.
+    """
+    from inevitable.experiments.runs import Batch, execute
+
+    strategy = "historical" if "historical" in strategies_of(sc) else strategies_of(sc)[0]
+    specs = tuple(RunSpec(params={"strategy": strategy}, seed=900_000 + i)
+                  for i in range(runs + 1))
+    execute(Batch(sc.text, sc.source, specs[:1]))
+    t = time.perf_counter()
+    execute(Batch(sc.text, sc.source, specs[1:]))
+    return (time.perf_counter() - t) / runs
 
 
 def shipped_posterior(name: str):
@@ -139,25 +212,15 @@ def _study(sc, b: Budget, seed: int, posterior, outcome, strategies, theories, b
         probs = {t: 1.0 / len(theories) for t in theories}
     favoured = max(probs, key=probs.get) if probs else None
 
-    # 2. paired comparison: the favoured theory at full budget, the others lighter
-    head = compare(sc, strategies, [favoured] if favoured else None, b.reps, seed,
-                   reference=base, **common)
-    others = [t for t in theories if t != favoured and t is not None]
-    rest = compare(sc, strategies, others, b.alt_reps, seed, reference=base,
-                   **common) if others else None
-    cmp = head.to_dict()
-    if rest is not None:
-        r = rest.to_dict()
-        cmp["arms"] += r["arms"]
-        cmp["differences"] += r["differences"]
-    cmp["reps"] = b.reps
-    cmp.pop("seeds", None)  # the report states the runs per arm; seeds are in reproducibility
+    # 2. the headline: posterior predictive, model-averaged, paired, sequential
     o = outcome.final
-    p_base = head.arm(base, favoured).estimates[o]
-    alternatives = [s for s in strategies if s != base]
-    best = min(alternatives, key=lambda s: head.arm(s, favoured).estimates[o].value) \
-        if alternatives else base
-    p_best = head.arm(best, favoured).estimates[o]
+    weights = probs if probs else {None: 1.0}
+    hl = Headline(sc, strategies, base, o, weights, post, seed, common)
+    res = hl.run(b.plan())
+    best = hl.best(res)
+    averaged, variance = hl.averaged(res, best)
+    cmp = hl.compare(res, numeric_outcomes(sc, res.finals[base][0][0]))
+    others = [t for t in theories if t != favoured and t is not None]
 
     # 3. the inevitability curve per theory; a switch strategy is what branching
     # already does, so it is left out of the set
@@ -169,10 +232,10 @@ def _study(sc, b: Budget, seed: int, posterior, outcome, strategies, theories, b
     branches = [tl.label(s) if tl.unit == "month" else s for s in steps]
     in_curve = [s for s in strategies if "before" not in sc.spec.strategies.get(s, {})]
     cv = curve(sc, branches, in_curve, [favoured] if favoured else None, b.curve_reps, seed,
-               outcome=o, base=base, **common)
+               outcome=o, base=base, posterior=post, **common)
     if others:
         rest_curve = curve(sc, branches, in_curve, others, b.curve_alt_reps, seed, outcome=o,
-                           base=base, **common)
+                           base=base, posterior=post, **common)
         cv.points += rest_curve.points
 
     # 4. fan charts for the base and the best alternative
@@ -205,20 +268,29 @@ def _study(sc, b: Budget, seed: int, posterior, outcome, strategies, theories, b
     curve_dict = cv.to_dict()
     for key in ("selection_seeds", "evaluation_seeds"):  # each point's n says how many
         curve_dict.pop(key, None)
-    claims = judge_claims(sc, probs=probs, favoured=favoured, compare=head, outcome=o,
-                          agency=ix.agency_share, curve=curve_points.get(favoured, []),
+    claims = judge_claims(sc, probs=probs, favoured=favoured, differences=hl.evidence(res),
+                          outcome=o, agency=ix.agency_share,
+                          agency_half_width=_agency_half_width(ix),
+                          curve=curve_points.get(favoured, []),
                           ablations=lambda switch: _ablation(sc, switch, base, favoured, o,
                                                              b.alt_reps, seed, common))
 
+    # 9. what one would have to believe, and survival
+    tipping, beliefs = hl.beliefs(res, best, b.plan())
+    labels = tl.labels()
+    surv = survival(res, o, len(labels), labels, cutoff if isinstance(cutoff, str) else None) or {}
+    surv["unreachable"] = unreachable(res, [x.final for x in sc.spec.outcomes.values()])
+    definition = outcome_definition(sc, res, base, best, o, b.threshold_draws, **common)
+
     fav_points = curve_points.get(favoured, [])
-    first, final = (fav_points[0], fav_points[-1]) if fav_points else (None, None)
+    final = fav_points[-1] if fav_points else None
     late = None
     if final is not None:
         # the headline's late number at the headline's precision: the strategy the
         # curve chose at its last date, run from that date on fresh seeds
-        late = _late_chance(sc, favoured, base, final, o, b.reps * 9 // 4, seed + 1_000_000,
+        late = _late_chance(sc, favoured, base, final, o, b.late_reps, seed + 1_000_000,
                             common)
-    answer = _answer(sc, favoured, probs, base, best, p_base, p_best, first, final, o, late)
+    answer = _answer(probs, base, best, averaged, variance, final, o, late, favoured)
     elapsed = time.perf_counter() - started
     return {
         "schema": "inevitable-verdict/1",
@@ -238,6 +310,11 @@ def _study(sc, b: Budget, seed: int, posterior, outcome, strategies, theories, b
                         "ST_conf": ix.ST_conf.tolist(), "agency_share": ix.agency_share},
         "discovery": disc,
         "claims": claims,
+        "judging": {"rule": RULE},
+        "tipping": tipping,
+        "beliefs": beliefs,
+        "survival": surv,
+        **({"definition": definition} if definition is not None else {}),
         "assumptions": assumptions,
         "identification": _identification(sc, post, ix.agency_share),
         "reproducibility": {"inevitable": __version__, "python": platform.python_version(),
@@ -247,6 +324,15 @@ def _study(sc, b: Budget, seed: int, posterior, outcome, strategies, theories, b
                                                   f"{b.name} --seed {seed}",
                             "created": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")},
     }
+
+
+def _agency_half_width(ix) -> float | None:
+    """The agency share's 95% half-width, from the strategy's total index's."""
+    if "strategy" not in ix.names:
+        return None
+    total = float(np.clip(ix.ST, 0, None).sum())
+    k = ix.names.index("strategy")
+    return float(ix.ST_conf[k] / total) if total > 0 else None
 
 
 def _num(x: float) -> float | None:
@@ -354,32 +440,46 @@ def _late_chance(sc, theory, base, point, outcome, reps, seed, common):
     return share(avoided, reps)
 
 
-def _answer(sc, favoured, probs, base, best, p_base, p_best, first, final, o,
-            late=None) -> dict:
-    who = f"Under theory {favoured} (posterior {probs.get(favoured, 0):.0%})" if favoured \
-        else "In this scenario"
-    th = f", theory {favoured}" if favoured else ""
-    s1 = (f"{who}, '{o}' came in {_pct(p_base)} of runs with the {base} strategy and in "
-          f"{_pct(p_best)} with the best alternative, {best}, followed from the start.")
-    if first is not None and final is not None and late is not None:
+def _fmt(f: dict) -> str:
+    text = f"{f['estimate']:.0%} [{f['low']:.0%}, {f['high']:.0%}]"
+    return text + (" (too few runs to say)" if f.get("too_few_runs") else "")
+
+
+def _answer(probs, base, best, averaged, variance, final, o, late, favoured) -> dict:
+    """The answer, its first sentence on the model-averaged figures."""
+    p_base, p_best, diff = averaged
+    who = ("Averaged over the theories (" + ", ".join(f"{t} {p:.0%}" for t, p in probs.items())
+           + "), their calibrated parameters and the priors of the rest"
+           if probs else "Averaged over the parameters' priors")
+    s1 = (f"{who}, '{o}' came in {_fmt(p_base)} of runs with the {base} strategy and in "
+          f"{_fmt(p_best)} with the best alternative, {best}, followed from the start.")
+    th = f" under theory {favoured}" if favoured else ""
+    if final is not None and late is not None:
         s2 = (f"Adopted as late as {final.branch}, the best strategy found then "
-              f"({final.best}) still avoided it in {_pct(late)} of runs, so its inevitability "
-              f"by then was {1 - late.value:.0%}; the curve below shows when the chance fell.")
+              f"({final.best}) still avoided it{th} in {_pct(late)} of runs, so its "
+              f"inevitability by then was {1 - late.value:.0%}; the curve below shows when "
+              "the chance fell.")
     else:
         s2 = "No branch dates were studied."
-    avoidable = p_best.high < p_base.low
+    precise = not diff.get("too_few_runs")
+    if diff["high"] < 0:
+        lead = "Not inevitable at the start, averaged over what is uncertain; "
+    elif diff["low"] > 0 or precise:
+        lead = "Hard to avoid from the start, averaged over what is uncertain; "
+    else:
+        lead = "Too few runs to say whether it was avoidable at the start; "
     late_lost = late is not None and 1 - late.high > 0.8
-    headline = ("Not inevitable at the start; " if avoidable
-                else "Hard to avoid from the start; ") + (
-        "all but certain by the end." if late_lost else "still open at the last date studied.")
-    numbers = [
-        {"label": f"chance of {o} with the {base} strategy{th}", **p_base.to_dict()},
-        {"label": f"chance of {o} with {best} from the start{th}", **p_best.to_dict()},
-    ]
+    headline = lead + ("all but certain by the end." if late_lost
+                       else "still open at the last date studied.")
+    numbers = [{"label": f["label"], "value": f["estimate"], "low": f["low"],
+                "high": f["high"], "n": f["runs"],
+                "kind": "probability" if f["kind"] == "probability" else "number"}
+               for f in (p_base, p_best)]
     if late is not None and final is not None:
         numbers.append({"label": f"chance to avoid {o} with {final.best} adopted at "
                                  f"{final.branch}{th}", **late.to_dict()})
-    return {"headline": headline, "sentences": [s1, s2], "numbers": numbers}
+    return {"headline": headline, "sentences": [s1, s2], "numbers": numbers,
+            "averaged": averaged, "variance": variance}
 
 
 def _identification(sc, post, agency) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from inevitable.report import uncertainty as unc
 from inevitable.report.figures import Figure, build_figures
 from inevitable.report.tables import (
     Numbers,
@@ -18,7 +19,7 @@ from inevitable.report.tables import (
     assumption_order,
     assumptions_table,
     claims_table,
-    compare_table,
+    compare_tables,
     curve_tables,
     differences_table,
     discovery_tables,
@@ -99,6 +100,50 @@ def _answer(v: dict[str, Any], nums: Numbers) -> Section:
     return s
 
 
+def _averaged(v: dict[str, Any], nums: Numbers) -> Section | None:
+    if not v["answer"].get("averaged"):
+        return None
+    return Section("averaged", "What the headline includes", [
+        Para("Every run of the headline draws a theory (in proportion to its posterior "
+             "probability), the calibrated parameters from that theory's posterior and "
+             "every other uncertain parameter from its prior; every strategy runs on the "
+             "same draws and seeds, so the differences are paired. A number whose 95% "
+             "interval is wider than ±3 points is marked too few runs to say, with the runs "
+             "it would need."),
+        unc.averaged_table(v, nums), Para(unc.variance_sentence(v, nums))])
+
+
+def _beliefs(v: dict[str, Any], nums: Numbers) -> Section | None:
+    if not v.get("tipping") and not v.get("beliefs"):
+        return None
+    summary, points = unc.tipping_tables(v, nums)
+    s = Section("beliefs", "What you would have to believe", [
+        Para("The parameters the headline difference follows most across its draws, and "
+             "for each of the top ones the difference with it held at points of its "
+             "prior, the rest drawn as in the headline: the tipping point is where the "
+             "sign flips, the prior mass says how much of what one might believe favours "
+             "the alternative."),
+        unc.screen_table(v, nums), summary, Details("Every point of the tipping curves",
+                                                    [points])])
+    m = unc.map_table(v, nums)
+    if m is not None:
+        s.blocks.append(m)
+    s.blocks += [Para(p) for p in unc.beliefs_paragraphs(v, nums)]
+    return s
+
+
+def _survival(v: dict[str, Any], nums: Numbers) -> Section | None:
+    if not v.get("survival"):
+        return None
+    s = Section("survival", "Avoided, or only postponed?", [
+        Para("Each run's time of defeat gives the share of runs still standing month by "
+             "month (in verdict.json, per strategy and theory); here, how many stood at "
+             "the end, and of those spared the outcome, how many were defeated later."),
+        unc.survival_table(v, nums)])
+    s.blocks += [Para(p) for p in unc.unreachable_paragraphs(v, nums)]
+    return s
+
+
 def _curve(v: dict[str, Any], nums: Numbers, figs: dict[str, Figure]) -> Section:
     return Section("curve", "When did the fight become lost?", [
         Para("For each date, every strategy is started from the history as it stood then, "
@@ -117,9 +162,20 @@ def _compare(v: dict[str, Any], nums: Numbers, figs: dict[str, Figure]) -> Secti
              f"a difference between them is not luck. The reference is '{c['reference']}'.")])
     if v.get("strategies"):
         s.blocks.append(Items([f"{k}: {d}" for k, d in v["strategies"].items()]))
-    s.blocks += [figs["fig-compare"], compare_table(v, nums)]
+    s.blocks += [figs["fig-compare"], *compare_tables(v, nums)]
     if c["differences"]:
         s.blocks.append(Details("Paired differences", [differences_table(v, nums)]))
+    return s
+
+
+def _definition(v: dict[str, Any], nums: Numbers) -> Section | None:
+    if not v.get("definition"):
+        return None
+    s = Section("definition", "If the outcome were defined otherwise",
+                [Para(unc.definition_paragraph(v, nums))])
+    t = unc.definition_table(v, nums)
+    if t is not None:
+        s.blocks.append(t)
     return s
 
 
@@ -173,6 +229,9 @@ def _claims(v: dict[str, Any], nums: Numbers, figs: dict[str, Figure]) -> Sectio
         Para("The claims of the authors, paraphrased, each with what the model says about it "
              "and how sure it is. 'Not tested' means no experiment in this verdict bears on "
              "the claim.")])
+    rule = (v.get("judging") or {}).get("rule")
+    if rule:
+        s.blocks.append(Para(f"The rule: {rule}"))
     if "fig-claims" in figs:
         s.blocks.append(figs["fig-claims"])
     s.blocks.append(claims_table(v, nums))
@@ -216,12 +275,15 @@ def build_document(verdict: dict[str, Any], nums: Numbers | None = None) -> Docu
     figs = build_figures(verdict, nums)
     sc = verdict["scenario"]
     sections = [
-        _answer(verdict, nums), _curve(verdict, nums, figs), _compare(verdict, nums, figs),
+        _answer(verdict, nums), _averaged(verdict, nums), _curve(verdict, nums, figs),
+        _compare(verdict, nums, figs), _beliefs(verdict, nums), _survival(verdict, nums),
+        _definition(verdict, nums),
         _fans(verdict, nums, figs), _agency(verdict, nums, figs), _conditions(verdict, nums),
         _theories(verdict, nums, figs), _claims(verdict, nums, figs),
         _identification(verdict, nums), _assumptions(verdict, nums, figs),
         _reproducibility(verdict, nums),
     ]
+    kept = [s for s in sections if s is not None]
     subtitle = (f"{sc['title']} (scenario {sc['name']}), "
                 f"{verdict['reproducibility']['created']}")
-    return Document(verdict["question"], subtitle, sections, figs)
+    return Document(verdict["question"], subtitle, kept, figs)

@@ -286,7 +286,8 @@ def assumptions_figure(verdict: dict[str, Any], nums: Numbers) -> Figure | None:
         fig.add_vline(x=headline["value"], line_dash="dot", line_color="#000000")
     fig.update_xaxes(range=[0, 1], tickformat=".0%", title="verdict")
     caption = ("How the verdict moves when each assumption is set to the low or the high end "
-               "of its plausible range, the others held at their calibrated values; the "
+               "of its plausible range, the others held at the scenario's values (one at a "
+               "time; the tipping curves vary the rest); the "
                "assumptions that move it most are at the top."
                + (" The dotted line is the headline number." if headline else ""))
     return Figure("fig-assumptions", "The assumptions that matter most", caption,

@@ -52,19 +52,23 @@ figure { margin: 1.5rem 0; }
 .figure-plot { width: 100%; min-height: 320px; border: 1px solid var(--rule); border-radius: 4px; }
 figcaption { font-size: .9rem; color: var(--muted); margin-top: .4rem; max-width: 50rem; }
 figcaption strong { color: var(--ink); }
-.table-wrap { overflow-x: auto; margin: 1rem 0; }
-table { border-collapse: collapse; font-size: .85rem; min-width: 50%; }
+/* a table fits the column: a number and its interval may go on two lines (each kept
+   whole), headers wrap; the scroll box is a last resort the layout test forbids */
+.table-wrap { overflow-x: auto; margin: 1rem 0; max-width: 100%; }
+table { border-collapse: collapse; font-size: .85rem; min-width: 50%; max-width: 100%; }
 caption { text-align: left; font-size: .85rem; color: var(--muted); padding-bottom: .3rem;
           caption-side: top; }
 th, td { padding: .3rem .6rem; border-bottom: 1px solid var(--rule); vertical-align: top;
-         text-align: left; }
+         text-align: left; overflow-wrap: break-word; }
 th { background: var(--soft); font-weight: 600; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num > span { white-space: nowrap; }
 tr:hover td { background: #fafafa; }
 .tag { display: inline-block; padding: 0 .45rem; border-radius: .7rem; font-size: .8rem;
        border: 1px solid currentColor; white-space: nowrap; }
 .tag-supported { color: #006b4f; } .tag-contradicted { color: #a33a00; }
 .tag-undecided { color: #7a5600; } .tag-not-tested { color: #555; }
+.tag-cannot-test-here { color: #1f5f8b; }
 .tag-high { color: #1a1a1a; font-weight: 700; } .tag-medium { color: #333; }
 .tag-low { color: #666; border-style: dashed; }
 details { margin: 1rem 0; } summary { cursor: pointer; color: var(--accent); }
@@ -74,6 +78,12 @@ pre { background: var(--soft); padding: .8rem 1rem; overflow-x: auto; border-rad
 .filter input { font: inherit; padding: .2rem .4rem; min-width: 18rem; }
 footer { margin-top: 3rem; padding: 1rem 1.25rem 2rem; color: var(--muted); font-size: .85rem;
          border-top: 1px solid var(--rule); }
+/* narrow pages: smaller tables, and badges may wrap (after the rules they override) */
+@media (max-width: 60rem) {
+  table { font-size: .78rem; }
+  th, td { padding: .25rem .35rem; }
+  .tag { white-space: normal; }
+}
 @media print { nav, .filter, .modebar { display: none !important; } h2 { break-before: auto; } }
 """
 
@@ -110,6 +120,17 @@ def _slug(text: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
 
 
+def _number_cell(text: str) -> str:
+    """A number and its interval as two unbreakable pieces: ``62.0% [57.2%, 66.8%]``.
+
+    A narrow page may put the interval under the number, but never splits
+    ``-27.9 pts`` or ``[57.2%, 66.8%]`` across lines.
+    """
+    head, sep, rest = text.partition(" [")
+    pieces = [head, "[" + rest] if sep else [text]
+    return " ".join(f"<span>{escape(p)}</span>" for p in pieces)
+
+
 def table_html(t: Table) -> str:
     head = "".join(f'<th scope="col"{" class=num" if n else ""}>{escape(h)}</th>'
                    for h, n in zip(t.headers, t.numeric, strict=True))
@@ -120,7 +141,7 @@ def table_html(t: Table) -> str:
             if j in t.tags:
                 cells.append(f'<td><span class="tag tag-{_slug(c)}">{escape(c)}</span></td>')
             elif t.numeric[j]:
-                cells.append(f'<td class="num">{escape(c)}</td>')
+                cells.append(f'<td class="num">{_number_cell(c)}</td>')
             else:
                 cells.append(f"<td>{escape(c)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")

@@ -233,7 +233,8 @@ class Claim(_Open):
     page: str | None
     kind: str
     says: str
-    verdict: Literal["supported", "contradicted", "undecided", "not tested"]
+    verdict: Literal["supported", "contradicted", "undecided", "cannot test here",
+                     "not tested"]
     evidence: str
     confidence: Literal["high", "medium", "low"]
 
@@ -246,6 +247,10 @@ class Assumption(_Open):
     verdict_at_low: Num = Field(ge=0, le=1)
     verdict_at_high: Num = Field(ge=0, le=1)
     note: str
+
+
+class Judging(_Open):
+    rule: str
 
 
 class Reproducibility(_Open):
@@ -284,6 +289,11 @@ class Verdict(BaseModel):
     units: dict[str, Literal["probability", "number"]] | None = None
     series: dict[str, SeriesInfo] | None = None
     strategies: dict[str, str] | None = None
+    judging: Judging | None = None
+    tipping: list[dict[str, Any]] | None = None
+    beliefs: dict[str, Any] | None = None
+    survival: dict[str, Any] | None = None
+    definition: dict[str, Any] | None = None
 
 
 def clean(obj: Any) -> Any:

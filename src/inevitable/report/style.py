@@ -15,7 +15,8 @@ OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "
              "#000000"]
 STRATEGY_COLOURS = ["#4D4D4D", "#E69F00", "#0072B2", "#CC79A7", "#009E73", "#D55E00"]
 VERDICT_COLOURS = {"supported": "#009E73", "contradicted": "#D55E00",
-                   "undecided": "#E69F00", "not tested": "#999999"}
+                   "undecided": "#E69F00", "cannot test here": "#56B4E9",
+                   "not tested": "#999999"}
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 GAP_PAIR = ("sympathy", "public_support")
 

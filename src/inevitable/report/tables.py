@@ -144,19 +144,30 @@ def posterior_table(verdict: dict[str, Any], nums: Numbers) -> Table:
     return t
 
 
-def compare_table(verdict: dict[str, Any], nums: Numbers) -> Table:
+COMPARE_COLUMNS = 3  # outcomes per table: more intervals side by side overrun an 800 px page
+
+
+def compare_tables(verdict: dict[str, Any], nums: Numbers) -> list[Table]:
+    """The arms' estimates, at most COMPARE_COLUMNS outcomes to a table (the first
+    holds the headline outcome), so that no table is wider than the page."""
     c = verdict["compare"]
-    outs = c["outcomes"]
-    t = Table("table-compare", "Chance of each outcome by theory and strategy "
-              "(95% intervals)", ["theory", "strategy", *outs, "runs"],
-              [False, False, *[True] * len(outs), True])
-    for i, arm in enumerate(c["arms"]):
-        paths = [f"compare.arms[{i}].{o}" for o in outs]
-        t.rows.append([theory_name(arm["theory"]), arm["strategy"],
-                       *[nums.interval(p, outcome_kind(verdict, o))
-                         for p, o in zip(paths, outs, strict=True)],
-                       nums.runs(paths)])
-    return t
+    groups = [c["outcomes"][k:k + COMPARE_COLUMNS]
+              for k in range(0, len(c["outcomes"]), COMPARE_COLUMNS)]
+    tables = []
+    for g, outs in enumerate(groups):
+        more = f", continued ({g + 1} of {len(groups)})" if g else ""
+        t = Table("table-compare" + (f"-{g + 1}" if g else ""),
+                  f"Chance of each outcome by theory and strategy (95% intervals){more}",
+                  ["theory", "strategy", *outs, "runs"],
+                  [False, False, *[True] * len(outs), True])
+        for i, arm in enumerate(c["arms"]):
+            paths = [f"compare.arms[{i}].{o}" for o in outs]
+            t.rows.append([theory_name(arm["theory"]), arm["strategy"],
+                           *[nums.interval(p, outcome_kind(verdict, o))
+                             for p, o in zip(paths, outs, strict=True)],
+                           nums.runs(paths)])
+        tables.append(t)
+    return tables
 
 
 def differences_table(verdict: dict[str, Any], nums: Numbers) -> Table:
@@ -252,16 +263,20 @@ def discovery_tables(verdict: dict[str, Any], nums: Numbers) -> list[Table]:
 
 
 VERDICT_WORDS = {"supported": "supported", "contradicted": "contradicted",
-                 "undecided": "undecided", "not tested": "not tested"}
+                 "undecided": "undecided", "cannot test here": "cannot test here",
+                 "not tested": "not tested"}
 
 
 def claims_table(verdict: dict[str, Any], nums: Numbers) -> Table:
+    # author and page share a column: one column fewer keeps the ledger within an
+    # 800 px page
     t = Table("table-claims", "The claims ledger: what each author says, and what the "
-              "model says about it", ["claim", "author", "page", "kind", "says",
+              "model says about it", ["claim", "author, page", "kind", "says",
                                       "the model says", "how sure", "evidence"],
-              [False] * 8, tags=(5, 6), filterable=True)
+              [False] * 7, tags=(4, 5), filterable=True)
     for c in verdict["claims"]:
-        t.rows.append([c["id"], c["author"], c["page"] or "", c["kind"], c["says"],
+        source = f"{c['author']}, p. {c['page']}" if c["page"] else c["author"]
+        t.rows.append([c["id"], source, c["kind"], c["says"],
                        VERDICT_WORDS[c["verdict"]], c["confidence"], c["evidence"]])
     return t
 

@@ -99,6 +99,46 @@ class Scenario:
                 message = message.removeprefix(f"strategies.{name}: ")
             raise InputError(message, where) from None
 
+    def with_priors(self, priors: Mapping[str, Any], where: str = "--prior") -> Scenario:
+        """This scenario with some parameters' priors replaced (a reader's own beliefs).
+
+        ``priors`` maps a parameter to a prior as a scenario file writes it
+        (``{dist: beta, a: 1, b: 9}``). The copy is written into the scenario's
+        text, so every experiment and worker sees the same priors and the hash
+        says the study differs. A bad prior is an :class:`InputError` at
+        ``where NAME`` naming what is wrong, checked as a scenario file is.
+        """
+        import yaml
+
+        data = yaml.safe_load(self.text)
+        params = data.setdefault("parameters", None) or {}
+        for name, prior in priors.items():
+            at = f"{where} {name}"
+            if name not in self.decls:
+                raise InputError(_unknown_param(name, self.decls), at)
+            if self.decls[name].kind not in ("float", "int"):
+                raise InputError(f"a {self.decls[name].kind} parameter has no prior to "
+                                 "replace (only float and int ones are drawn)", at)
+            if not isinstance(prior, dict) or "dist" not in prior:
+                raise InputError(f"expected a prior such as {{dist: uniform, low: 0, high: 1}}"
+                                 f", got {prior!r}", at)
+            entry = dict(params.get(name) or {})
+            entry["prior"] = prior
+            if not (entry.get("source") or entry.get("assumption")):
+                entry["source"] = f"prior set on the command line ({where})"
+            params[name] = entry
+        data["parameters"] = params
+        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+        try:
+            return parse(text, f"{self.source}+priors")
+        except InputError as exc:
+            for name in priors:  # the copy's line numbers would mean nothing to a user
+                prefix = f"parameters.{name}."
+                if exc.message.startswith(prefix):
+                    raise InputError(exc.message.removeprefix(prefix),
+                                     f"{where} {name}") from None
+            raise InputError(exc.message, where) from None
+
     def sim(
         self, seed: int = 0, params: Mapping[str, Any] | None = None, steps: int | None = None
     ) -> Sim:

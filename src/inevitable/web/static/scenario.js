@@ -6,7 +6,7 @@
 
   const VERDICT_COLORS = {
     supported: '#2e9d4f', contradicted: '#d64545', undecided: '#f0b429',
-    'not tested': '#c9ced6', 'not judged': '#ffffff',
+    'cannot test here': '#8fc3e8', 'not tested': '#c9ced6', 'not judged': '#ffffff',
   };
   const EXTRA_COLORS = ['#6c8ebf', '#9b59b6', '#16a085', '#e67e22'];
   const RELATIONS = ['supports', 'disputes', 'refines'];
