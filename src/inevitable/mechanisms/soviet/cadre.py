@@ -2,7 +2,8 @@
 
 Open supporters with strong private sympathy join the organised cadre, at a
 base rate and faster when the Opposition builds a faction or appeals to
-workers. Cadre drift away at a base rate and faster while the Opposition
+workers, and slower the bigger the organisation already is (recruitment
+saturates). Cadre drift away at a base rate and faster while the Opposition
 makes them abstain from action (Cliff p. 19: cadres cannot be kept if they
 must abstain); they capitulate the more their livelihood hangs on the
 apparatus, much more once the leaders are expelled, and more again once the
@@ -70,6 +71,14 @@ class Cadre(Mechanism):
                                     doc="multiplier on capitulation once the leaders are out",
                                     assumption=True, source="recantations of Dec 1927 and "
                                     "1928-29 (Felshtinsky; Halfin); size unknown"),
+        "cadre_scale": Param(50000.0, "float", unit="people", low=1.0, high=1e7,
+                             prior=Uniform(low=10000.0, high=200000.0),
+                             doc="cadre at which joining comes at half its rate: recruitment "
+                                 "saturates as the organisation grows",
+                             assumption=True,
+                             source="no measure; the largest figures for the Opposition's "
+                                    "following are about 20,000 active (Deutscher) and "
+                                    "100,000 declared (Stalin's claim, per Broue)"),
         "left_capitulation": Param(1.0, "float", low=0.0, high=20.0,
                                    prior=Uniform(low=0.0, high=4.0),
                                    doc="capitulation multiplies by 1 + this x the leadership's "
@@ -103,6 +112,11 @@ class Cadre(Mechanism):
         recruit = lv[k.A["organise_faction"]] + 0.5 * lv[k.A["appeal_workers"]]
         join_member = p.join_base + p.join_organised * min(1.0, recruit)
         join_worker = p.join_base * 0.5 + p.join_organised * lv[k.A["appeal_workers"]]
+        # recruitment saturates: a bigger illegal organisation is harder to vet, hide and
+        # coordinate, so each recruit comes harder (last month's cadre)
+        room = 1.0 / (1.0 + float(self.count) / p.cadre_scale)
+        join_member *= room
+        join_worker *= room
         leave = p.attrition + (p.abstention_loss * lv[k.A["abstain"]] if p.retention_on else 0.0)
         expelled = st[k.EXPELLED_LEADERS] > 0
         pressure = 1.0 + (p.capitulation_after - 1.0) * expelled

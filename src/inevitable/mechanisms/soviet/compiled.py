@@ -728,6 +728,9 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
         recruit = levels[A_ORGANISE] + 0.5 * levels[A_APPEAL]
         join_member = p.join_base + p.join_organised * min(1.0, recruit)
         join_worker = p.join_base * 0.5 + p.join_organised * levels[A_APPEAL]
+        room = 1.0 / (1.0 + cadre_count / p.cadre_scale)
+        join_member *= room
+        join_worker *= room
         leave = p.attrition + (p.abstention_loss * levels[A_ABSTAIN] if p.retention_on else 0.0)
         is_expelled = expelled_at > 0
         pressure_c = 1.0 + (p.capitulation_after - 1.0) * (1.0 if is_expelled else 0.0)
