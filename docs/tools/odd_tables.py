@@ -155,7 +155,9 @@ def _readers() -> dict[str, list[str]]:
     from inevitable.mechanisms import soviet
 
     texts = {}
-    for modname in soviet.__all__:
+    # batch.py is the compiled runner's table builder: it names every event key by
+    # construction and reads none on the mechanisms' behalf, so it is no reader
+    for modname in (m for m in soviet.__all__ if m != "batch"):
         mod = getattr(soviet, modname)
         texts[modname] = inspect.getsource(mod)
     keys: dict[str, list[str]] = defaultdict(list)

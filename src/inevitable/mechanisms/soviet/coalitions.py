@@ -140,6 +140,8 @@ class Coalitions(Mechanism):
         self.target = self.alloc("target", (), np.int8, -1)
         self.prestige = self.alloc("prestige", (), np.float64, p.left_prestige_1923)
         self.months = self.alloc("months", 3, np.int64, -1)  # leningrad, united, right
+        # factions the Centre has cut down since the last gathering
+        self.hit = self.alloc("hit", 4, np.int8, 0)
 
     def step(self, sim) -> None:
         p = self.p
@@ -189,6 +191,8 @@ class Coalitions(Mechanism):
         elif self.aligned[k.LEFT] == 0 and not expelled:
             target = k.LEFT
         self.target[()] = target
+        if target >= 0:
+            self.hit[target] = 1
         if p.patronage_on and target >= 0:
             hit = (k.LEFT, k.LENINGRAD_GROUP) if (united and target == k.LEFT) else (target,)
             for f in hit:
@@ -201,14 +205,17 @@ class Coalitions(Mechanism):
 
         if not p.coalitions_on:
             return
-        # a partner's break comes into the open where the leadership meets (Leningrad's
-        # at the 14th Congress, Dec 1925; the Right's at the plenums of 1928-29)
+        # a partner cut down since the last gathering breaks openly at the next one
+        # (Leningrad's at the 14th Congress, Dec 1925; the Right's at the plenums of
+        # 1928-29), whichever rival the Centre happens to be cutting that very month
         meets = any("gathering" in e.get("set", {}) for e in k.events_at(sim, sim.t))
         for f, slot in ((k.LENINGRAD_GROUP, 0), (k.RIGHT, 2)):
-            if (meets and self.aligned[f] == 1 and target == f
+            if (meets and self.aligned[f] == 1 and self.hit[f] == 1
                     and self.machine[f] < p.break_share * self.peak[f]):
                 self.aligned[f] = 0
                 self.months[slot] = sim.t
+        if meets:
+            self.hit[:] = 0
         # the bloc: a willing Left and a broken Leningrad group that needs allies
         # in proportion to the machine it has lost (draws are counter-based, so drawing
         # only in the months the bloc is possible changes no other number)

@@ -423,6 +423,7 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
     target = -1
     prestige = p.left_prestige_1923
     months = np.full(3, -1, np.int64)
+    hit = np.zeros(4, np.int64)  # cut down since the last gathering
     # -- party ----------
     levy = 0.0
     gathering = 0.0
@@ -533,7 +534,7 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
                     outcome[j] = 0
         else:
             weight = min(1.0, (stats[3, 6] / max(stats[3, 1], 1.0)) / 0.2)
-            pressure = levels[A_DEMANDS] * weight
+            pressure = (0.0 if p.theory == THEORY_N else 1.0) * levels[A_DEMANDS] * weight
             line = 1.0 + p.demand_effect * pressure
             for j in range(3):
                 if outcome[j] != -2:
@@ -619,6 +620,8 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
                 target = strongest_in
         elif aligned[LEFT] == 0 and not expelled:
             target = LEFT
+        if target >= 0:
+            hit[target] = 1
         if p.patronage_on and target >= 0:
             if is_united and target == LEFT:
                 for f in (LEFT, LENINGRAD_GROUP):
@@ -635,10 +638,12 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
             peak[f] = max(peak[f], machine[f])
         if p.coalitions_on:
             for f, slot in ((LENINGRAD_GROUP, 0), (RIGHT, 2)):
-                if (ev[EV_MEETS] > 0 and aligned[f] == 1 and target == f
+                if (ev[EV_MEETS] > 0 and aligned[f] == 1 and hit[f] == 1
                         and machine[f] < p.break_share * peak[f]):
                     aligned[f] = 0
                     months[slot] = t
+            if ev[EV_MEETS] > 0:
+                hit[:] = 0
             need = 1.0 - machine[LENINGRAD_GROUP] / max(peak[LENINGRAD_GROUP], 1e-12)
             if (united == 0 and months[1] < 0 and aligned[LEFT] == 0
                     and aligned[LENINGRAD_GROUP] == 0 and not expelled

@@ -27,6 +27,7 @@ class International(Mechanism):
     name = "international"
     claims = ("marot-note2-trading-demands", "cliff-12-backwardness-isolation")
     params = {
+        "theory": k.THEORY,
         "international_on": k.switch("international", "revolutionary situations and hope"),
         "success_chance": Param(0.01, "float", unit="per month", low=0.0, high=1.0,
                                 prior=Uniform(low=0.0, high=0.05),
@@ -91,7 +92,9 @@ class International(Mechanism):
         levels = sim.state[k.LEVELS]
         weight = min(1.0, float(sim.state[k.CITY_STATS][3, 6]
                                 / max(sim.state[k.CITY_STATS][3, 1], 1.0)) / 0.2)
-        pressure = levels[k.A["hold_demands"]] * weight
+        # N: the Opposition's demands do not move the line (its voice reaches nobody)
+        voice = 0.0 if p.theory == "N" else 1.0
+        pressure = voice * levels[k.A["hold_demands"]] * weight
         self.line[()] = 1.0 + p.demand_effect * pressure
         u = self.stream("success").uniform(len(SITUATIONS))
         for j in range(len(SITUATIONS)):
