@@ -93,6 +93,15 @@ def test_bad_yaml_file_names_its_line(cli, tmp_path):
     assert code == 2 and err.startswith(f"error: {f}:") and "malformed YAML" in err
 
 
+def test_a_bad_bound_exits_2_with_one_line_naming_its_place(cli, tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text("name: x\ntitle: t\nmechanisms: [toy-hazard]\ntime: {unit: tick, steps: 4}\n"
+                 "bounds:\n- {id: b, final: defeat_step, min: 9, max: 3, source: s}\n")
+    code, out, err = cli("check", str(f))
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in out + err
+    assert err == f"error: {f}:6: bounds.0: 'min' (9) is above 'max' (3)\n"
+
+
 @pytest.mark.parametrize("name", ["r.txt", "r", "nodir/r.json"])
 def test_bad_output_path_writes_nothing(cli, tmp_path, name):
     target = tmp_path / name

@@ -75,6 +75,41 @@ def definition() -> dict:
             "threshold": {"parameter": "defeat_share", "value": 0.5}, "rows": rows}
 
 
+def plausibility(reps: int) -> dict:
+    """Runs beyond the cadre bound: most of class-struggle's, few of the others'."""
+    beyond = {"historical": 0.0, "class-struggle": 0.83, "switch-at-1925": 0.41,
+              "bloc-keeps-demands": 0.02}
+    rows = []
+    for st, q in beyond.items():
+        count = round(q * reps)
+        out = {"count": count, **finding(count / reps, reps)}
+        rows.append({"strategy": st, "outside": out,
+                     "most_outside": count / reps > 0.5,
+                     "per_bound": {"cadre-at-most-100k": dict(out)},
+                     "chance_within_bounds": finding(0.9 - 0.2 * q, max(reps - count, 1))})
+    return {"outcome": "defeat",
+            "bounds": [{"id": "cadre-at-most-100k", "final": "cadre_peak", "min": None,
+                        "max": 100000.0, "source": "Broue, Trotsky: Stalin's later claim",
+                        "note": "the largest following any source gives"}],
+            "strategies": rows}
+
+
+def headline_within(reps: int) -> dict:
+    """The headline over the pairs where historical and class-struggle stay inside."""
+    kept = round(0.17 * reps)
+    return {"reference": "historical", "alternative": "class-struggle", "outcome": "defeat",
+            "pairs": reps, "kept": kept,
+            "pairing": "a (draw, seed) pair is kept only if both arms are inside every bound",
+            "weights": {"T": 0.3, "C": 0.35, "N": 0.35},
+            "rows": [{"label": "chance of defeat with the historical strategy",
+                      "kind": "probability", **finding(0.95, kept)},
+                     {"label": "chance of defeat with class-struggle from the start",
+                      "kind": "probability", **finding(0.88, kept)},
+                     {"label": "class-struggle minus historical: change in the chance of "
+                               "defeat", "kind": "difference",
+                      **finding(-0.07, kept, difference=True)}]}
+
+
 def synthetic_verdict() -> dict:
     rng = np.random.default_rng(1923)
     reps, n_eval = 400, 200
@@ -218,6 +253,8 @@ def synthetic_verdict() -> dict:
              "note": "set by prior, not by the record"},
         ],
         "definition": definition(),
+        "plausibility": plausibility(reps),
+        "headline_within_bounds": headline_within(reps),
         "identification": [
             "The record shows only the strategy the Opposition followed, so every "
             "counterfactual rests on the mechanisms and their priors.",

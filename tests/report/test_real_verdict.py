@@ -1,6 +1,12 @@
-"""A verdict the experiments really computed (the toy, quick budget), rendered and opened."""
+"""A verdict the experiments really computed (the toy, quick budget), rendered and opened.
+
+The toy here carries one bound (a test copy: defeat after step 12 breaks it),
+so the plausibility section is computed and checked like every other.
+"""
 
 from __future__ import annotations
+
+from importlib import resources
 
 import pytest
 from test_report import (
@@ -11,15 +17,25 @@ from test_report import (
 
 from inevitable.experiments.verdict import verdict
 from inevitable.report import write_report
+from inevitable.scenarios.loader import parse
+
+BOUND = """bounds:
+- id: late
+  final: defeat_step
+  max: 12
+  source: test analogue (a defeat after step 12 is beyond it)
+"""
 
 
 @pytest.fixture(scope="module")
 def real_report(tmp_path_factory):
-    v = verdict("toy", "quick", backend="serial", progress=False)
+    toy = resources.files("inevitable.scenarios.builtin").joinpath("toy.yaml").read_text()
+    v = verdict(parse(toy + BOUND, "toy-bounded"), "quick", backend="serial", progress=False)
     return write_report(v, tmp_path_factory.mktemp("toy-verdict"))
 
 
 def test_every_number_of_a_computed_verdict_is_the_same_in_md_and_json(real_report):
+    assert "Inside the bounds of history" in real_report["report.md"].read_text()
     assert_json_numbers_are_in_md(real_report)
     assert assert_md_numbers_are_json_numbers(real_report) > 10
 

@@ -114,6 +114,13 @@ def _break(path: str, value: Any = "<delete>"):
     (_break("budget/name", "huge"), "verdict.budget.name: Input should be"),
     (_break("reproducibility/seed", "abc"), "verdict.reproducibility.seed: Input should be"),
     (_break("verdikt", 1), "verdict.verdikt: Extra inputs are not permitted"),
+    (_break("plausibility/strategies/1/per_bound/cadre-at-most-100k"),
+     "strategies[1] (class-struggle) lacks bounds ['cadre-at-most-100k']"),
+    (_break("plausibility/bounds/0/source"),
+     "verdict.plausibility.bounds[0].source: Field required"),
+    (_break("headline_within_bounds/kept", 401), "kept (401) exceeds pairs (400)"),
+    (_break("headline_within_bounds/rows/0/low", 0.99),
+     "headline_within_bounds.rows[0]: estimate (0.95) is outside [0.99, 1.0]"),
 ])
 def test_schema_rejects_a_broken_verdict_with_a_clear_message(verdict, mutate, message):
     broken = copy.deepcopy(verdict)
@@ -263,6 +270,34 @@ def test_report_md_rows_hold_their_own_arms_numbers(report, verdict):
     posterior = next(t for t in tables if t[0] == ["theory", "reading", "posterior"])
     assert {r[0]: r[2] for r in posterior[2]} == {
         k: fmt(v, "prob") for k, v in verdict["theories"]["posterior"].items()}
+
+
+def test_the_plausibility_section_shows_each_strategys_runs_beyond_the_bounds(report, verdict):
+    md = report["report.md"].read_text()
+    tables = md_tables(md)
+    rows = next(t for t in tables if t[0][:3] == ["strategy", "runs", "beyond a bound"])[2]
+    p = verdict["plausibility"]
+    for row, s in zip(rows, p["strategies"], strict=True):
+        assert row[0] == s["strategy"]
+        assert row[2] == fmt_interval({"value": s["outside"]["estimate"],
+                                       "low": s["outside"]["low"], "high": s["outside"]["high"]})
+        assert row[3] == str(s["outside"]["count"])
+    # the one strategy with most of its runs outside is named, plainly, and no other
+    assert "Most runs of class-struggle lie outside the bounds" in md
+    assert md.count("Most runs of") == 1
+    h = verdict["headline_within_bounds"]
+    assert f"({h['kept']} of {h['pairs']} pairs)" in md
+    assert "cadre_peak at most 100000" in md
+    within = next(t for t in tables if t[0] == ["what", "estimate", "runs", "precision"]
+                  and t[2][0][2] == str(h["kept"]))
+    assert len(within[2]) == 3
+
+
+def test_without_bounds_there_is_no_plausibility_section(verdict, tmp_path):
+    v = copy.deepcopy(verdict)
+    del v["plausibility"], v["headline_within_bounds"]
+    md = write_markdown(v, tmp_path / "r.md").read_text()
+    assert "Inside the bounds of history" not in md
 
 
 def test_the_answer_and_the_claims_are_in_both_reports(report, verdict):

@@ -136,3 +136,59 @@ def test_files_unknown_names_wrong_extensions(tmp_path):
     binary.write_bytes(b"\xff\xfe\x00bad")
     with pytest.raises(InputError, match="cannot read"):
         scenario(binary)
+
+
+# bounds: how far a counterfactual's finals may go, each from a sourced analogue
+BOUND = """\
+bounds:
+- id: crowd
+  final: participants
+  max: 40
+  source: "test analogue"
+"""
+
+
+def test_a_bound_loads_and_changes_no_run_key():
+    sc = parse(GOOD + BOUND, "s.yaml")
+    b = sc.spec.bounds[0]
+    assert (b.id, b.final, b.max, b.min) == ("crowd", "participants", 40.0, None)
+    # bounds only read results: the hash that keys runs (and calibrations) is unchanged
+    assert sc.hash == parse(GOOD, "s.yaml").hash
+    assert parse(GOOD + BOUND.replace("max: 40", "min: 2"), "s.yaml").spec.bounds[0].min == 2
+
+
+def test_a_bound_on_an_unknown_final_names_the_close_one():
+    msg = _err(GOOD + BOUND.replace("final: participants", "final: participant"))
+    assert msg == ("s.yaml:17: bounds.0.final: no final value named 'participant'; "
+                   "did you mean 'participants'?")
+
+
+def test_a_bound_without_a_source_is_refused():
+    msg = _err(GOOD + BOUND.replace('  source: "test analogue"\n', ""))
+    assert msg == "s.yaml:16: bounds.0.source: required field is missing"
+
+
+def test_a_bound_with_a_blank_source_is_refused():
+    msg = _err(GOOD + BOUND.replace('"test analogue"', '"  "'))
+    assert msg.startswith("s.yaml:16: bounds.0: a bound needs a 'source'")
+
+
+def test_a_bound_whose_min_is_above_its_max_is_refused():
+    msg = _err(GOOD + BOUND.replace("max: 40", "max: 40\n  min: 50"))
+    assert msg == "s.yaml:16: bounds.0: 'min' (50) is above 'max' (40)"
+
+
+def test_a_bound_without_min_or_max_is_refused():
+    msg = _err(GOOD + BOUND.replace("  max: 40\n", ""))
+    assert msg == "s.yaml:16: bounds.0: a bound needs 'max', 'min' or both"
+
+
+def test_two_bounds_with_one_id_are_refused():
+    msg = _err(GOOD + BOUND + BOUND.removeprefix("bounds:\n"))
+    assert msg == "s.yaml:20: bounds.1.id: a bound named 'crowd' exists already"
+
+
+def test_the_flagship_bounds_its_cadre_by_the_largest_sourced_figure():
+    b = {x.id: x for x in scenario("soviet-1923").spec.bounds}["cadre-at-most-100k"]
+    assert (b.final, b.max, b.min) == ("cadre_peak", 100_000, None)
+    assert "100,000" in b.source and "Broue" in b.source and "Deutscher" in b.source

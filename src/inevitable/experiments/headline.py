@@ -18,6 +18,7 @@ import numpy as np
 
 from inevitable.experiments.averaged import Averaged, plan, run_draws, uncertain
 from inevitable.experiments.judge import DifferenceEvidence
+from inevitable.experiments.plausibility import bounds_of, headline_within, plausibility
 from inevitable.experiments.priors import describe, sceptical
 from inevitable.experiments.screen import screen
 from inevitable.experiments.sequential import TARGET, finding, sequential
@@ -136,6 +137,20 @@ class Headline:
                 "posterior_predictive": True, "seeds_per_draw": SEEDS_PER_DRAW,
                 "draws": len(res.draws), "stopped": res.meta.get("stopped", ""),
                 "params": {}}
+
+    def bounded(self, res: Averaged, best: str) -> dict[str, Any]:
+        """The runs beyond the scenario's bounds and the headline without them.
+
+        Read from the headline's own runs (no new ones), so the two headlines
+        differ only by the runs dropped. Empty when the scenario declares no
+        bounds: then nothing was checked, and the verdict says nothing about it.
+        """
+        bounds = bounds_of(self.sc)
+        if not bounds:
+            return {}
+        return {"plausibility": plausibility(res, self.outcome, bounds),
+                "headline_within_bounds": headline_within(res, self.base, best,
+                                                          self.outcome, bounds)}
 
     def evidence(self, res: Averaged) -> dict[tuple[str, str, str], DifferenceEvidence]:
         """Model-averaged paired differences as the claims see them."""

@@ -160,3 +160,46 @@ def shares(seeds: float, parameters: float, theories: float) -> dict[str, float 
     if total <= 0:
         return dict.fromkeys(parts)
     return {k: max(x, 0.0) / total for k, x in parts.items()}
+
+
+def conditional(values: np.ndarray, keep: np.ndarray, theories: Sequence[str | None],
+                weights: Mapping[str | None, float], difference: bool = False) -> Estimate:
+    """The model-averaged mean of ``values[j, r]`` over the runs with ``keep[j, r]`` only.
+
+    Dropping runs (those outside the scenario's bounds) leaves each draw a
+    different number of seeds, so :func:`mixture` does not apply. This is the
+    mean conditional on being kept, E[Y keep] / E[keep], each expectation
+    taken over the theory mixture as :func:`mixture` takes it: theories whose
+    runs are dropped more often weigh less, since a world beyond the bounds is
+    evidence against what produced it. With draws allocated in proportion to
+    the weights it is the plain mean over the kept runs. The interval is the
+    ratio estimator's (delta method, draws as clusters, per theory); a 0/1
+    outcome gets the binomial floor of the kept runs (two successes and two
+    failures added), so few kept runs cannot claim certainty. ``difference``:
+    the values are paired differences in [-1, 1], no floor.
+    """
+    v = np.asarray(values, dtype=float)
+    m = np.asarray(keep, dtype=bool)
+    if v.shape != m.shape or v.ndim != 2 or len(theories) != v.shape[0]:
+        raise ValueError("values and keep must be (draws, seeds), one theory per draw")
+    labels = np.array([str(t) for t in theories])
+    live = {t: float(w) for t, w in weights.items() if w > 0}
+    total = sum(live.values())
+    kept = int(m.sum())
+    floor = -1.0 if difference else 0.0
+    if kept == 0:
+        return Estimate(math.nan, floor, 1.0, 0)
+    a = np.where(m, v, 0.0).sum(axis=1)  # per draw: the kept runs' sum
+    b = m.sum(axis=1).astype(float)  # per draw: the kept runs
+    parts = [(w / total, a[labels == str(t)], b[labels == str(t)]) for t, w in live.items()]
+    num = sum(w * x.mean() for w, x, _ in parts if len(x))
+    den = sum(w * y.mean() for w, _, y in parts if len(y))
+    ratio = num / den
+    var = sum(w * w * (np.var(x - ratio * y, ddof=1) / len(x) if len(x) > 1 else math.inf)
+              for w, x, y in parts if len(x)) / den ** 2
+    binary = is_binary(v[m]) and not difference
+    if binary:
+        p = (float(v[m].sum()) + 2.0) / (kept + 4.0)
+        var = max(var, p * (1 - p) / kept)
+    bounded = binary or (difference and bool(np.all(np.abs(v[m]) <= 1)))
+    return _interval(float(ratio), float(var), kept, bounded, floor)

@@ -5,8 +5,10 @@ calibration, or a small one run now); the paired comparison of strategies
 per theory; the inevitability curve per theory; fan charts of key series;
 structure versus agency (Sobol over the scenario's ``conditions`` and the
 strategy); scenario discovery for the best alternative; the assumptions the
-headline number rests on most (one at a time, prior 5% and 95% points); and
-each testable claim of the ledger judged against those numbers.
+headline number rests on most (one at a time, prior 5% and 95% points); the
+headline's runs read against the scenario's bounds from history (how many
+break them, and the headline without them); and each testable claim of the
+ledger judged against those numbers.
 """
 
 from __future__ import annotations
@@ -220,6 +222,7 @@ def _study(sc, b: Budget, seed: int, posterior, outcome, strategies, theories, b
     best = hl.best(res)
     averaged, variance = hl.averaged(res, best)
     cmp = hl.compare(res, numeric_outcomes(sc, res.finals[base][0][0]))
+    bounded = hl.bounded(res, best)  # the same runs, read against history's bounds
     others = [t for t in theories if t != favoured and t is not None]
 
     # 3. the inevitability curve per theory; a switch strategy is what branching
@@ -315,6 +318,7 @@ def _study(sc, b: Budget, seed: int, posterior, outcome, strategies, theories, b
         "beliefs": beliefs,
         "survival": surv,
         **({"definition": definition} if definition is not None else {}),
+        **bounded,
         "assumptions": assumptions,
         "identification": _identification(sc, post, ix.agency_share),
         "reproducibility": {"inevitable": __version__, "python": platform.python_version(),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from inevitable.report import bounds as bnd
 from inevitable.report import uncertainty as unc
 from inevitable.report.figures import Figure, build_figures
 from inevitable.report.tables import (
@@ -111,6 +112,22 @@ def _averaged(v: dict[str, Any], nums: Numbers) -> Section | None:
              "interval is wider than ±3 points is marked too few runs to say, with the runs "
              "it would need."),
         unc.averaged_table(v, nums), Para(unc.variance_sentence(v, nums))])
+
+
+def _plausibility(v: dict[str, Any], nums: Numbers) -> Section | None:
+    if not v.get("plausibility") or not v.get("headline_within_bounds"):
+        return None
+    s = Section("plausibility", "Inside the bounds of history", [
+        Para("The record constrains the runs of the strategy actually followed, not an "
+             "alternative's: an alternative may win only in worlds no source reports. The "
+             "scenario declares how far its finals ever went, from historical analogues "
+             "with their sources; a run beyond any of them breaks the bounds. Counted on the "
+             "headline's own runs, no new ones:"),
+        Items(bnd.bound_items(v, nums)), bnd.plausibility_table(v, nums)])
+    s.blocks += [Para(p) for p in bnd.outside_sentences(v, nums)]
+    s.blocks += [Para(bnd.within_sentence(v, nums)), bnd.within_table(v, nums),
+                 Details("Each bound, strategy by strategy", [bnd.per_bound_table(v, nums)])]
+    return s
 
 
 def _beliefs(v: dict[str, Any], nums: Numbers) -> Section | None:
@@ -275,7 +292,8 @@ def build_document(verdict: dict[str, Any], nums: Numbers | None = None) -> Docu
     figs = build_figures(verdict, nums)
     sc = verdict["scenario"]
     sections = [
-        _answer(verdict, nums), _averaged(verdict, nums), _curve(verdict, nums, figs),
+        _answer(verdict, nums), _averaged(verdict, nums), _plausibility(verdict, nums),
+        _curve(verdict, nums, figs),
         _compare(verdict, nums, figs), _beliefs(verdict, nums), _survival(verdict, nums),
         _definition(verdict, nums),
         _fans(verdict, nums, figs), _agency(verdict, nums, figs), _conditions(verdict, nums),

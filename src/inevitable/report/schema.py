@@ -253,6 +253,97 @@ class Judging(_Open):
     rule: str
 
 
+class Finding(_Open):
+    """A printed number of the headline: ``estimate`` in ``[low, high]`` over ``runs``.
+
+    ``estimate`` is null when no run was left to estimate it from (every run
+    beyond a bound); then ``low`` and ``high`` are null too.
+    """
+
+    estimate: Num
+    low: Num = None
+    high: Num = None
+    runs: int = Field(ge=0)
+    too_few_runs: bool | None = None
+    runs_needed: int | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Finding:
+        v, lo, hi = self.estimate, self.low, self.high
+        if lo is not None and hi is not None and lo > hi + TOL:
+            raise ValueError(f"low ({lo}) is above high ({hi})")
+        if v is not None and ((lo is not None and v < lo - TOL)
+                              or (hi is not None and v > hi + TOL)):
+            raise ValueError(f"estimate ({v}) is outside [{lo}, {hi}]")
+        return self
+
+
+class Share(Finding):
+    """A share of runs (model-averaged) and the raw ``count`` of them."""
+
+    count: int = Field(ge=0)
+
+
+class BoundRef(_Open):
+    """A scenario's bound: ``final`` above ``max`` or below ``min`` breaks it."""
+
+    id: str
+    final: str
+    min: Num = None
+    max: Num = None
+    source: str
+    note: str | None = None
+
+
+class StrategyPlausibility(_Open):
+    strategy: str
+    outside: Share
+    most_outside: bool
+    per_bound: dict[str, Share]
+    chance_within_bounds: Finding
+
+
+class Plausibility(_Open):
+    """Per strategy, the headline's runs beyond the scenario's bounds."""
+
+    outcome: str
+    bounds: list[BoundRef] = Field(min_length=1)
+    strategies: list[StrategyPlausibility] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _every_bound_per_strategy(self) -> Plausibility:
+        ids = [b.id for b in self.bounds]
+        bad = [f"strategies[{i}] ({s.strategy}) lacks bounds {sorted(set(ids) - set(s.per_bound))}"
+               for i, s in enumerate(self.strategies) if set(s.per_bound) != set(ids)]
+        if bad:
+            raise ValueError("; ".join(bad))
+        return self
+
+
+class WithinRow(Finding):
+    label: str
+    kind: Literal["probability", "difference"]
+
+
+class HeadlineWithin(_Open):
+    """The headline over the (draw, seed) pairs where both arms stay inside every bound."""
+
+    reference: str
+    alternative: str
+    outcome: str
+    pairs: int = Field(ge=0)
+    kept: int = Field(ge=0)
+    pairing: str
+    weights: dict[str, float] | None = None  # per theory among the kept pairs
+    rows: list[WithinRow] = Field(min_length=3, max_length=3)
+
+    @model_validator(mode="after")
+    def _kept_of_pairs(self) -> HeadlineWithin:
+        if self.kept > self.pairs:
+            raise ValueError(f"kept ({self.kept}) exceeds pairs ({self.pairs})")
+        return self
+
+
 class Reproducibility(_Open):
     inevitable: str
     python: str
@@ -294,6 +385,8 @@ class Verdict(BaseModel):
     beliefs: dict[str, Any] | None = None
     survival: dict[str, Any] | None = None
     definition: dict[str, Any] | None = None
+    plausibility: Plausibility | None = None
+    headline_within_bounds: HeadlineWithin | None = None
 
 
 def clean(obj: Any) -> Any:

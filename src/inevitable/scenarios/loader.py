@@ -3,8 +3,8 @@
 A built-in scenario is addressed by its name (``epstein``), a user's by its
 path (``my/scenario.yaml``). Loading checks everything that can be checked
 before a run starts (mechanism names, parameter names, types, ranges, priors,
-sources, event dates, outputs), so a bad file stops here with one line naming
-file, line and field, and nothing runs.
+sources, event dates, outputs, bounds), so a bad file stops here with one line
+naming file, line and field, and nothing runs.
 """
 
 from __future__ import annotations
@@ -317,6 +317,7 @@ def _check(spec: ScenarioSpec, src: YamlSource, text: str) -> Scenario:
         if outcome.final not in finals:
             raise src.error(("outcomes", name, "final"), f"no final value named "
                             f"'{outcome.final}' (available: {', '.join(sorted(finals))})")
+    _check_bounds(spec, src, finals)
 
     return Scenario(
         spec=spec, source=src.name, text=text, mechanisms=tuple(classes), decls=decls,
@@ -327,9 +328,34 @@ def _check(spec: ScenarioSpec, src: YamlSource, text: str) -> Scenario:
     )
 
 
+def _check_bounds(spec: ScenarioSpec, src: YamlSource, finals: set[str]) -> None:
+    """Each bound names a final the model produces, once per id.
+
+    A bound on a misspelt final would count no run as breaking it and so
+    report a counterfactual as plausible without having looked.
+    """
+    seen: set[str] = set()
+    for i, bound in enumerate(spec.bounds):
+        if bound.final not in finals:
+            close = difflib.get_close_matches(bound.final, sorted(finals), n=1)
+            hint = (f"; did you mean '{close[0]}'?" if close
+                    else f" (available: {', '.join(sorted(finals))})")
+            raise src.error(("bounds", i, "final"),
+                            f"no final value named '{bound.final}'{hint}")
+        if bound.id in seen:
+            raise src.error(("bounds", i, "id"), f"a bound named '{bound.id}' exists already")
+        seen.add(bound.id)
+
+
+# sections that only read results: they change no run, so they stay out of the hash
+# that keys runs in the store (and a shipped calibration stays the scenario's own)
+_NOT_HASHED = ("bounds",)
+
+
 def _digest(spec: ScenarioSpec) -> str:
     """Computed once, at load: every run's key includes it."""
-    canon = json.dumps(spec.model_dump(mode="json"), sort_keys=True)
+    body = spec.model_dump(mode="json", exclude=set(_NOT_HASHED))
+    canon = json.dumps(body, sort_keys=True)
     return hashlib.sha256(canon.encode()).hexdigest()[:16]
 
 

@@ -167,6 +167,36 @@ class TargetSpec(_Strict):
         return self
 
 
+class BoundSpec(_Strict):
+    """How far a final output may go in a world history could have produced.
+
+    A counterfactual run can wander where no calibration target reaches (a
+    cadre larger than the party). A bound says, from a historical analogue
+    with its ``source``, how large (``max``) or small (``min``) a final value
+    ever was; the verdict counts the runs beyond it and recomputes the
+    headline without them. A run breaks the bound when its final is above
+    ``max`` or below ``min`` (equal is inside). Bounds only read results, so
+    they never change a run.
+    """
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    final: str
+    max: float | None = None
+    min: float | None = None
+    source: str
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _a_sourced_range(self) -> BoundSpec:
+        if not self.source.strip():
+            raise ValueError("a bound needs a 'source' naming where its figure comes from")
+        if self.max is None and self.min is None:
+            raise ValueError("a bound needs 'max', 'min' or both")
+        if self.max is not None and self.min is not None and self.min > self.max:
+            raise ValueError(f"'min' ({self.min:g}) is above 'max' ({self.max:g})")
+        return self
+
+
 class OutcomeSpec(_Strict):
     """A headline outcome: a final value of the run, named and explained.
 
@@ -244,6 +274,9 @@ class ScenarioSpec(_Strict):
     strategies: dict[str, Any] = Field(default_factory=dict)
     outcomes: dict[str, OutcomeSpec] = Field(default_factory=dict)
     targets: list[TargetSpec] = Field(default_factory=list)
+    # how far counterfactual runs may go, from historical analogues (the verdict
+    # counts the runs beyond them and gives the headline without them)
+    bounds: list[BoundSpec] = Field(default_factory=list)
     # the objective conditions whose share of the outcome's variance the
     # verdict weighs against the strategy's (structure versus agency)
     conditions: list[str] = Field(default_factory=list)
