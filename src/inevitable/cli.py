@@ -38,6 +38,15 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 
+def _split_pair(pair: str, form: str, option: str) -> tuple[str, str]:
+    """``"name=value"`` -> ``("name", "value")``, or one line naming the option."""
+    key, sep, raw = pair.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise InputError(f"expected {form}, got '{pair}'", option)
+    return key, raw
+
+
 def parse_sets(pairs: list[str]) -> dict[str, Any]:
     """``["a=1", "b=[0,0.5]", "c=round"]`` -> ``{"a": 1, "b": [0, 0.5], "c": "round"}``.
 
@@ -46,10 +55,7 @@ def parse_sets(pairs: list[str]) -> dict[str, Any]:
     """
     values: dict[str, Any] = {}
     for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise InputError(f"expected KEY=VALUE, got '{pair}'", "--set")
+        key, raw = _split_pair(pair, "KEY=VALUE", "--set")
         try:
             values[key] = json.loads(raw)
         except json.JSONDecodeError:
@@ -452,10 +458,7 @@ def parse_priors(pairs: list[str]) -> dict[str, Any]:
 
     out: dict[str, Any] = {}
     for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise InputError(f"expected NAME=PRIOR, got '{pair}'", "--prior")
+        key, raw = _split_pair(pair, "NAME=PRIOR", "--prior")
         try:
             out[key] = yaml.safe_load(raw)
         except yaml.YAMLError:

@@ -208,7 +208,7 @@ class Coalitions(Mechanism):
         # a partner cut down since the last gathering breaks openly at the next one
         # (Leningrad's at the 14th Congress, Dec 1925; the Right's at the plenums of
         # 1928-29), whichever rival the Centre happens to be cutting that very month
-        meets = any("gathering" in e.get("set", {}) for e in k.events_at(sim, sim.t))
+        meets = k.gathering_now(sim)
         for f, slot in ((k.LENINGRAD_GROUP, 0), (k.RIGHT, 2)):
             if (meets and self.aligned[f] == 1 and self.hit[f] == 1
                     and self.machine[f] < p.break_share * self.peak[f]):

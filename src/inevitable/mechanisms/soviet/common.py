@@ -152,6 +152,16 @@ def events_at(sim, step: int) -> list[dict]:
     return sim.events_at(step)
 
 
+def gathering_now(sim) -> bool:
+    """Whether the leadership meets this month (a plenum, conference or congress)."""
+    return any("gathering" in e.get("set", {}) for e in events_at(sim, sim.t))
+
+
+def voice(theory: str) -> float:
+    """1, or 0 under the null N: whether the Opposition's deeds can move anyone."""
+    return 0.0 if theory == "N" else 1.0
+
+
 def inputs_at(sim, step: int) -> dict:
     """The exogenous inputs that events set at ``step`` (later events win)."""
     out: dict = {}

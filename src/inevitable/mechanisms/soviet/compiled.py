@@ -481,6 +481,8 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
         if t > branch_at:
             p = p1
         # livelihood's dependence on the apparatus, by role (read by mobilise and organise)
+        # N: the Opposition's voice reaches nobody (mobilisation, international)
+        voice = 0.0 if p.theory == THEORY_N else 1.0
         dependence[0] = p.dependence_worker
         dependence[1] = p.dependence_old_member
         dependence[2] = p.dependence_recruit
@@ -534,7 +536,7 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
                     outcome[j] = 0
         else:
             weight = min(1.0, (stats[3, 6] / max(stats[3, 1], 1.0)) / 0.2)
-            pressure = (0.0 if p.theory == THEORY_N else 1.0) * levels[A_DEMANDS] * weight
+            pressure = voice * levels[A_DEMANDS] * weight
             line = 1.0 + p.demand_effect * pressure
             for j in range(3):
                 if outcome[j] != -2:
@@ -674,7 +676,6 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
             first_state = 2.0
         # ---- mobilisation.step
         if p.mobilisation_on:
-            voice = 0.0 if p.theory == THEORY_N else 1.0
             demo = levels[A_DEMONSTRATE]
             for c in range(3):
                 striking = stats[c, C_STRIKING] / max(stats[c, C_WORKERS], 1.0)

@@ -93,8 +93,7 @@ class International(Mechanism):
         weight = min(1.0, float(sim.state[k.CITY_STATS][3, 6]
                                 / max(sim.state[k.CITY_STATS][3, 1], 1.0)) / 0.2)
         # N: the Opposition's demands do not move the line (its voice reaches nobody)
-        voice = 0.0 if p.theory == "N" else 1.0
-        pressure = voice * levels[k.A["hold_demands"]] * weight
+        pressure = k.voice(p.theory) * levels[k.A["hold_demands"]] * weight
         self.line[()] = 1.0 + p.demand_effect * pressure
         u = self.stream("success").uniform(len(SITUATIONS))
         for j in range(len(SITUATIONS)):

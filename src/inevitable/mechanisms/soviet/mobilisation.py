@@ -220,7 +220,7 @@ class Mobilisation(Mechanism):
         demo = lv[k.A["demonstrate"]]
         defend = lv[k.A["defend_persecuted"]] * persecuted
         # N: the Opposition's voice reaches nobody (every channel below that it drives)
-        voice = 0.0 if p.theory == "N" else 1.0
+        voice = k.voice(p.theory)
         agency_workers = voice * p.agency_effect * (
             lv[k.A["support_strikes"]] * np.minimum(1.0, 10.0 * striking) + defend
             + lv[k.A["appeal_workers"]] + 0.5 * demo + 0.3 * lv[k.A["platform"]]) / 3.8

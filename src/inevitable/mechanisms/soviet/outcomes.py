@@ -149,7 +149,7 @@ class Outcomes(Mechanism):
                 ready *= 1.0 - min(1.0, max(0.0, float(st[k.POLICY])))
             # open support makes expulsion costlier, never impossible
             safe = math.exp(-member_support / p.expel_support)
-            meets = any("gathering" in e.get("set", {}) for e in k.events_at(sim, sim.t))
+            meets = k.gathering_now(sim)
             hazard = p.expel_rate * organised * ready * safe
             if meets:
                 hazard = min(1.0, hazard * p.gathering_factor)
