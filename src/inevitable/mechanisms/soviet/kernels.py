@@ -365,14 +365,16 @@ def repress(
     leaders are out, the Opposition's cadre. The arrested sit out their term;
     party members among them are expelled.
 
-    Most people are not visible in a given month. A chance of arrest is one
-    of eight sums (struck or not, stood up or not, hunted cadre or not),
-    worked out once, in the order a plain loop adds them; a branch-free pass
-    over bytes only (wide SIMD) then serves the jailed their month and marks
-    whoever has a chance, and the branching part with its random draws runs
-    on the marked alone, in slot order, with the plain loop's draws
-    (key, step, slot, k). The per-workplace and per-city sums are still added
-    in slot order.
+    A chance of arrest is one of eight sums (struck or not, stood up or not,
+    hunted cadre or not), worked out once, in the order a plain loop adds
+    them. Few people are arrested in a month, so one branch-free pass over
+    a block of slots (wide SIMD, counter-based draws computed for
+    every slot whether or not it is visible) serves the jailed their month
+    and decides who is arrested; the branching part runs on the arrested
+    alone, in slot order. The draws are the plain loop's, (key, step, slot,
+    k): a slot's draw does not depend on whether it was needed, so deciding
+    for all at once changes no bit. The per-workplace and per-city sums are
+    still added in slot order.
     """
     for w in range(wp_arrests.shape[0]):
         wp_arrests[w] = 0.0
@@ -380,9 +382,7 @@ def repress(
         arrests_city[c] = 0.0
     expelled = 0.0
     cadre_arrested = 0.0
-    # chance[v] for v = (acting & 3) | hunted << 2, and a bit mask of those not <= 0
     chance = np.empty(8)
-    visible = np.zeros(8, dtype=np.bool_)
     for v in range(8):
         p = 0.0
         if v & STRIKE:
@@ -393,11 +393,8 @@ def repress(
             p += cadre_hunt
         p *= police
         chance[v] = p
-        visible[v] = not (p <= 0.0)
-    # the table as scalars: the marking pass picks among them with selects
-    # (bytes have no variable shift to index a bit mask with)
-    vis0, vis1, vis2, vis3 = visible[0], visible[1], visible[2], visible[3]
-    vis4, vis5, vis6, vis7 = visible[4], visible[5], visible[6], visible[7]
+    ch0, ch1, ch2, ch3 = chance[0], chance[1], chance[2], chance[3]
+    ch4, ch5, ch6, ch7 = chance[4], chance[5], chance[6], chance[7]
     marked = _scratch(SCREEN, np.uint8)
     words = marked.view(np.uint64)
     n_all = role.shape[0]
@@ -416,13 +413,15 @@ def repress(
             struck = (a & STRIKE) != 0
             stood = (a & SUPPORT) != 0
             hunted = (cd == 1) | (cd == 3)
-            vis_x0 = (vis5 if struck else vis4) if hunted else (vis1 if struck else vis0)
-            vis_x1 = (vis7 if struck else vis6) if hunted else (vis3 if struck else vis2)
-            vis = vis_x1 if stood else vis_x0
+            p_x0 = (ch5 if struck else ch4) if hunted else (ch1 if struck else ch0)
+            p_x1 = (ch7 if struck else ch6) if hunted else (ch3 if struck else ch2)
+            p = p_x1 if stood else p_x0
             live = ro != OUTSIDE
-            # the jailed serve a month; those free with a chance are marked
+            # the jailed serve a month; a free person is arrested if the draw
+            # falls under their chance (never where the chance is <= 0)
             jail_b[k] = jl - np.uint8(live & (jl > 0))
-            hit = live & (jl == 0) & vis
+            u = uniform(key, step, s0 + k, 0)
+            hit = live & (jl == 0) & (u < p)
             marked[k] = hit
             hits += hit
         if hits == 0:
@@ -438,23 +437,21 @@ def repress(
                 i = s0 + k
                 ro = role[i]
                 hunted = cadre[i] == 1 or cadre[i] == 3
-                p = chance[(acting[i] & 3) | (4 if hunted else 0)]
-                if uniform(key, step, i, 0) < p:
-                    jail[i] = 1 + int(uniform(key, step, i, 1) * jail_max)
-                    acting[i] = 0
-                    fear[i] = 1.0
-                    if hunted:
-                        cadre[i] = 0
-                        cadre_arrested += 1.0
-                    if ro != WORKER:
-                        expelled += 1.0
-                        if employ[i] >= 0.0:
-                            role[i] = WORKER
-                        else:  # a non-bench member expelled leaves the model's population
-                            role[i] = OUTSIDE
-                            jail[i] = 0
-                    wp_arrests[workplace[i]] += 1.0 / wp_size
-                    arrests_city[city[i]] += 1.0
+                jail[i] = 1 + int(uniform(key, step, i, 1) * jail_max)
+                acting[i] = 0
+                fear[i] = 1.0
+                if hunted:
+                    cadre[i] = 0
+                    cadre_arrested += 1.0
+                if ro != WORKER:
+                    expelled += 1.0
+                    if employ[i] >= 0.0:
+                        role[i] = WORKER
+                    else:  # a non-bench member expelled leaves the model's population
+                        role[i] = OUTSIDE
+                        jail[i] = 0
+                wp_arrests[workplace[i]] += 1.0 / wp_size
+                arrests_city[city[i]] += 1.0
     expelled_out[0] = expelled
     expelled_out[1] = cadre_arrested
 
