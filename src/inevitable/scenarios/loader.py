@@ -10,6 +10,7 @@ naming file, line and field, and nothing runs.
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -211,6 +212,17 @@ def _read(ref: str | Path) -> tuple[str, str]:
 
 
 def parse(text: str, source: str = "<scenario>") -> Scenario:
+    """The scenario in ``text``; a text already parsed in this process is not parsed again.
+
+    A command reads its scenario, then hands the text to the runs (workers
+    get text, not paths), so the same text arrives here more than once;
+    scenarios are never changed once built, so one object can serve all.
+    """
+    return _parse(text, source)
+
+
+@functools.lru_cache(maxsize=16)
+def _parse(text: str, source: str) -> Scenario:
     src = YamlSource.parse(text, source)
     if not isinstance(src.data, dict):
         raise InputError("a scenario file must be a mapping of sections (name, title, ...)", source)
