@@ -174,3 +174,20 @@ def test_simulated_runs_favour_the_theory_under_which_resisting_works():
     # yielding, the theories are the same model: different draws, no finding
     same = simulate(TOY, None, ["A", "B"], "yield", 300, 0, backend="serial", progress=False)
     assert same.summary()["discriminating"] == 0
+
+
+def test_in_words_names_the_strongest_target_or_says_none():
+    from inevitable.experiments.discrimination import in_words
+
+    t = [value("members", 100.0, 5.0), value("strikes", 0.0, 1.0)]
+    same = RNG.normal(0, 1, 40)
+    told = discriminate(t, {"A": np.column_stack([RNG.normal(100, 5, 40), same]),
+                            "B": np.column_stack([RNG.normal(160, 5, 40), same])})
+    text = in_words(told.to_dict())
+    assert text.startswith("1 of 2 targets tell the theories apart (40 runs per theory)")
+    assert "the strongest, members, favours A over B by" in text
+    runs = np.column_stack([same, same])
+    none = discriminate(t, {"A": runs, "B": runs[:30]})
+    assert in_words(none.to_dict()) == ("Target by target, none of the 2 targets tells the "
+                                        "theories apart beyond Monte Carlo error (runs per "
+                                        "theory: A 40, B 30).")

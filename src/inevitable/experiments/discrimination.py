@@ -275,6 +275,22 @@ def _power(row: Row) -> tuple[int, float, str]:
     return (1, -z, row.target.id)
 
 
+def in_words(table: Mapping[str, Any]) -> str:
+    """One sentence on a table (as ``to_dict`` gives it), for the command line's answer."""
+    s = table["summary"]
+    runs = sorted(set(table["runs"].values()))
+    per = (f"{runs[0]} runs per theory" if len(runs) == 1
+           else "runs per theory: " + ", ".join(f"{t} {n}" for t, n in table["runs"].items()))
+    if not s["discriminating"]:
+        return (f"Target by target, none of the {s['targets']} targets tells the theories "
+                f"apart beyond Monte Carlo error ({per}).")
+    top = table["rows"][0]
+    gap = top["log_ratio"]
+    by = f" by {gap:.2g} nats" if gap is not None and math.isfinite(gap) else ""
+    return (f"{s['discriminating']} of {s['targets']} targets tell the theories apart "
+            f"({per}); the strongest, {top['target']}, {top['reading']}{by}.")
+
+
 def simulate(sc, posterior, theories: Sequence[str], strategy: str, runs: int, seed: int,
              **common: Any) -> Discrimination:
     """Run ``runs`` posterior-predictive runs of ``strategy`` per theory and tabulate them.
