@@ -10,7 +10,6 @@ import pytest
 from inevitable.errors import InputError
 from inevitable.experiments.discrimination import (
     MIN_GAP,
-    THRESHOLD,
     discriminate,
     simulate,
 )
@@ -38,7 +37,8 @@ def test_a_theory_on_the_record_is_favoured_over_one_far_away():
     assert row.discriminates and row.best == "A"
     assert row.favours == ("A",) and row.behind == ("B",) and row.against == "B"
     assert row.reading == "favours A over B"
-    assert row.log_ratio > max(THRESHOLD * row.se, MIN_GAP)
+    assert row.log_ratio >= MIN_GAP and row.log_ratio_low > 0
+    assert row.fits["A"].low <= row.fits["A"].log_likelihood <= row.fits["A"].high
     assert row.fits["A"].mean_error < 2 < 10 < row.fits["B"].mean_error
     assert row.fits["A"].agree > 0.8 and row.fits["B"].agree == 0.0
     # the order of the theories does not change the answer
@@ -60,7 +60,7 @@ def test_noise_between_draws_of_the_same_runs_is_not_a_finding():
     # 40 targets, two theories whose runs come from one distribution: nothing to find
     targets = [value(f"t{j}", 0.0, 1.0) for j in range(40)]
     a, b = RNG.normal(0.5, 1.5, (60, 40)), RNG.normal(0.5, 1.5, (60, 40))
-    d = discriminate(targets, {"A": a, "B": b}, seed=3)
+    d = discriminate(targets, {"A": a, "B": b})
     assert d.summary()["discriminating"] == 0
     assert all(r.reading == "does not discriminate" for r in d.rows)
 
@@ -71,7 +71,7 @@ def test_a_precise_but_tiny_gap_is_not_worth_a_mention():
     small = discriminate([window("w", 0.0, 1.0)],
                          {"A": np.full((50, 1), 0.5), "B": np.full((50, 1), 1.5)})
     row = small.rows[0]
-    assert row.log_ratio == pytest.approx(0.5) and row.se == 0.0
+    assert row.log_ratio == pytest.approx(0.5) and row.log_ratio_low > 0  # certain
     assert row.log_ratio < MIN_GAP and not row.discriminates
 
 
@@ -106,19 +106,40 @@ def test_three_theories_two_on_the_record_and_rows_sorted_by_power():
 
 def test_a_run_that_cannot_compute_the_quantity_counts_as_far():
     t = value("x", 0.0, 1.0)
-    d = discriminate([t], {"A": RNG.normal(0, 1, (20, 1)), "B": np.full((20, 1), np.nan)})
+    d = discriminate([t], {"A": RNG.normal(0, 1, (100, 1)), "B": np.full((100, 1), np.nan)})
     row = d.rows[0]
     assert math.isinf(row.fits["B"].mean_error) and math.isinf(row.fits["B"].log_likelihood)
     assert row.discriminates and row.behind == ("B",)
-    both = discriminate([t], {"A": np.full((20, 1), np.nan), "B": np.full((20, 1), np.nan)})
+    both = discriminate([t], {"A": np.full((9, 1), np.nan), "B": np.full((9, 1), np.nan)})
     assert both.rows[0].reading == "no run computed it" and not both.rows[0].discriminates
 
 
-def test_too_few_runs_judge_nothing():
+def test_a_few_runs_cannot_tell_even_a_stark_difference():
+    # three runs on the record against three fifty sds off: the record may still be
+    # the rare outcome of B, for all three runs can show (a ratio point estimate of
+    # 1250 nats, but the bounds overlap)
     t = value("x", 0.0, 1.0)
     d = discriminate([t], {"A": np.zeros((3, 1)), "B": np.full((3, 1), 50.0)})
-    assert d.rows[0].reading == "too few runs to tell" and not d.rows[0].discriminates
-    assert d.notes and "fewer than" in d.notes[0]
+    row = d.rows[0]
+    assert row.log_ratio == pytest.approx(1250.0) and row.log_ratio_low < 0
+    assert not row.discriminates
+    assert row.reading == "does not discriminate"
+    # and the same contrast over 100 runs each is a finding
+    many = discriminate([t], {"A": np.zeros((100, 1)), "B": np.full((100, 1), 50.0)})
+    assert many.rows[0].reading == "favours A over B"
+    assert 0 < many.rows[0].log_ratio_low < math.log(100 / 6.6) + 0.01  # what 100 runs resolve
+
+
+def test_the_bounds_are_those_of_a_count():
+    from inevitable.experiments.discrimination import bounds
+
+    lo, hi = bounds(0, 100)
+    assert lo == 0 and hi == pytest.approx(1 - math.exp(math.log(0.0013499) / 100), rel=1e-3)
+    lo, hi = bounds(100, 100)
+    assert hi == 1 and lo == pytest.approx(math.exp(math.log(0.0013499) / 100), rel=1e-3)
+    lo, hi = bounds(37.5, 100)
+    assert lo < 0.375 < hi
+    assert bounds(37.5, 100, threshold=2.0)[0] > lo  # a laxer threshold, a narrower interval
 
 
 def test_bad_input_is_one_line():
@@ -137,12 +158,13 @@ def test_the_table_as_json_has_every_field():
                      strategy="historical", method="test runs")
     out = d.to_dict()
     assert set(out) >= {"theories", "strategy", "method", "runs", "threshold", "min_gap",
-                        "bootstrap", "rule", "summary", "rows", "notes"}
+                        "rule", "summary", "rows", "notes"}
     assert out["runs"] == {"A": 30, "B": 30} and out["strategy"] == "historical"
     row = out["rows"][0]
     assert set(row) >= {"target", "quantity", "date", "fits", "best", "favours", "behind",
-                        "against", "log_ratio", "se", "discriminates", "reading"}
-    assert set(row["fits"]["A"]) == {"runs", "mean_error", "agree", "log_likelihood"}
+                        "against", "log_ratio", "log_ratio_low", "discriminates", "reading"}
+    assert set(row["fits"]["A"]) == {"runs", "mean_error", "agree", "log_likelihood", "low",
+                                     "high"}
     assert {"value", "sd"} <= set(out["rows"][0]) or {"low", "high"} <= set(out["rows"][0])
 
 

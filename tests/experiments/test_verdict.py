@@ -107,4 +107,4 @@ def test_the_verdict_tells_which_targets_discriminate_and_counts_their_runs(tmp_
     assert saved["discrimination"]["summary"]["targets"] == 2
     md = (tmp_path / "report.md").read_text()
     assert "## Which targets tell the theories apart?" in md
-    assert "| target | record | A | B | reading | log ratio | ± |" in md
+    assert "| target | record | A | B | reading | log ratio | at least |" in md

@@ -351,6 +351,17 @@ class TheoryFit(_Open):
     mean_error: Num = Field(default=None, ge=0)  # null: some run could not compute it
     agree: Num = Field(default=None, ge=0, le=1)
     log_likelihood: Num = Field(default=None, le=TOL)  # log mean exp(-e^2/2) <= 0
+    low: Num = Field(default=None, le=TOL)  # log of its bounds; null: -infinity
+    high: Num = Field(default=None, le=TOL)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> TheoryFit:
+        lo, v, hi = self.low, self.log_likelihood, self.high
+        if lo is not None and v is not None and lo > v + 1e-6:
+            raise ValueError(f"low ({lo}) is above the log likelihood ({v})")
+        if hi is not None and v is not None and v > hi + 1e-6:
+            raise ValueError(f"the log likelihood ({v}) is above high ({hi})")
+        return self
 
 
 class DiscriminationRow(_Open):
@@ -369,7 +380,7 @@ class DiscriminationRow(_Open):
     behind: list[str]
     against: str | None
     log_ratio: Num
-    se: Num = Field(default=None, ge=0)
+    log_ratio_low: Num = None
     discriminates: bool
     reading: str
 
@@ -407,7 +418,6 @@ class Discrimination(_Open):
     runs: dict[str, int]
     threshold: float = Field(gt=0)
     min_gap: float = Field(ge=0)
-    bootstrap: int = Field(ge=1)
     rule: str
     summary: DiscriminationSummary
     rows: list[DiscriminationRow] = Field(min_length=1)
