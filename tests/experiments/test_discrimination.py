@@ -213,3 +213,16 @@ def test_in_words_names_the_strongest_target_or_says_none():
     assert in_words(none.to_dict()) == ("Target by target, none of the 2 targets tells the "
                                         "theories apart beyond Monte Carlo error (runs per "
                                         "theory: A 40, B 30).")
+
+
+def test_too_few_runs_to_tell_anything_are_said_so():
+    from inevitable.experiments.discrimination import resolution, runs_needed
+
+    assert runs_needed() == 10
+    assert resolution([9, 9]) < 0 < resolution([10, 10]) < resolution([100, 100])
+    t = value("x", 0.0, 1.0)
+    d = discriminate([t], {"A": np.zeros((8, 1)), "B": np.full((8, 1), 50.0)})
+    assert not d.rows[0].discriminates and d.resolution < 0
+    assert d.notes and "it takes 10 runs per theory at least" in d.notes[0]
+    assert discriminate([t], {"A": np.zeros((12, 1)), "B": np.full((12, 1), 50.0)}).rows[
+        0].discriminates

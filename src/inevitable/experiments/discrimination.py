@@ -56,7 +56,7 @@ that number.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,6 +157,16 @@ class Discrimination:
     threshold: float = THRESHOLD
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def resolution(self) -> float:
+        """The largest 'at least' any target could show with these runs (nats).
+
+        Every run of one theory on the record against none of another's: the
+        most that this many runs can tell. At or below 0 no target can
+        discriminate, however far apart the theories are.
+        """
+        return resolution(self.runs.values(), self.threshold)
+
     def summary(self) -> dict[str, Any]:
         """How many targets discriminate, and how many favour or count against each theory."""
         told = [r for r in self.rows if r.discriminates]
@@ -167,7 +177,8 @@ class Discrimination:
     def to_dict(self) -> dict[str, Any]:
         return {"theories": list(self.theories), "strategy": self.strategy,
                 "method": self.method, "runs": dict(self.runs), "threshold": self.threshold,
-                "min_gap": MIN_GAP, "rule": rule(self.threshold), "summary": self.summary(),
+                "min_gap": MIN_GAP, "resolution": self.resolution,
+                "rule": rule(self.threshold), "summary": self.summary(),
                 "rows": [r.to_dict() for r in self.rows], "notes": list(self.notes)}
 
 
@@ -201,6 +212,21 @@ def bounds(hits: float, n: int, threshold: float = THRESHOLD) -> tuple[float, fl
     low = 0.0 if hits <= 0 else float(betaincinv(hits, n - hits + 1, alpha))
     high = 1.0 if hits >= n else float(betaincinv(hits + 1, n - hits, 1 - alpha))
     return low, high
+
+
+def resolution(runs: Iterable[int], threshold: float = THRESHOLD) -> float:
+    """The widest gap the bounds can guarantee between two theories with these run counts."""
+    runs = list(runs)
+    return max(_log(bounds(a, a, threshold)[0]) - _log(bounds(0, b, threshold)[1])
+               for i, a in enumerate(runs) for j, b in enumerate(runs) if i != j)
+
+
+def runs_needed(threshold: float = THRESHOLD) -> int:
+    """The fewest runs per theory with which any target can discriminate at all."""
+    n = 1
+    while resolution([n, n], threshold) <= 0:
+        n += 1
+    return n
 
 
 def _gap(best: float, other: float) -> float:
@@ -251,8 +277,15 @@ def discriminate(targets: Sequence[tg.Target], values: Mapping[str, np.ndarray],
                           float(ell[t][j]), _log(lo), _log(hi))
         rows.append(_row(target, fits, theories))
     rows.sort(key=_power)
-    return Discrimination(theories, rows, {t: len(errs[t]) for t in theories}, strategy,
-                          method, threshold)
+    out = Discrimination(theories, rows, {t: len(errs[t]) for t in theories}, strategy,
+                         method, threshold)
+    if out.resolution <= 0:
+        need = runs_needed(threshold)
+        out.notes.append("with these runs no target can discriminate, however far apart the "
+                         "theories: even every run of one on the record against none of "
+                         f"another's leaves the bounds overlapping; it takes {need} runs per "
+                         "theory at least")
+    return out
 
 
 def _row(target: tg.Target, fits: Mapping[str, Fit], theories: Sequence[str]) -> Row:

@@ -66,7 +66,9 @@ class Budget:
     map_draws: int = 6
     sceptic_draws: int = 8
     threshold_draws: int = 4  # headline draws rerun at each other threshold of the outcome
-    discrimination: int = 8  # posterior-predictive runs per theory for the targets' table
+    # posterior-predictive runs per theory for the targets' table; fewer than 10 could
+    # never tell a target apart (discrimination.runs_needed)
+    discrimination: int = 12
 
     def plan(self) -> Plan:
         """The headline's design: ``reps`` runs per arm at most, two seeds per draw."""
@@ -107,7 +109,7 @@ def budget_of(spec: str | int) -> Budget:
                       d.tip_params, d.tip_points, max(8, int(d.tip_draws * f)),
                       d.map_points, max(6, int(d.map_draws * f)),
                       max(8, int(d.sceptic_draws * f)), max(4, int(d.threshold_draws * f)),
-                      max(8, int(d.discrimination * f)))
+                      max(12, int(d.discrimination * f)))
     if spec not in BUDGETS:
         raise InputError(f"unknown budget '{spec}' (quick, default, thorough or a number)",
                          "--budget")

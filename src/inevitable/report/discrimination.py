@@ -78,7 +78,8 @@ def method_paragraph(v: dict[str, Any], nums: Numbers) -> str:
             "theory is behind the best when its upper bound lies below the best's lower "
             f"bound and the gap reaches {nums(f'{_PLACE}.min_gap', 'number')} nat; a gap "
             "within the bounds is Monte Carlo noise, a smaller one not worth a mention, and "
-            "then the target does not discriminate.")
+            "then the target does not discriminate. With these runs no gap can be guaranteed "
+            f"beyond {nums(f'{_PLACE}.resolution', 'number')} nats, whatever the theories.")
 
 
 def summary_paragraph(v: dict[str, Any], nums: Numbers) -> str:

@@ -418,6 +418,7 @@ class Discrimination(_Open):
     runs: dict[str, int]
     threshold: float = Field(gt=0)
     min_gap: float = Field(ge=0)
+    resolution: Num = None  # the widest gap these runs can guarantee, in nats
     rule: str
     summary: DiscriminationSummary
     rows: list[DiscriminationRow] = Field(min_length=1)
