@@ -346,6 +346,8 @@ def simulate(sc, posterior, theories: Sequence[str], strategy: str, runs: int, s
     from inevitable.experiments.averaged import plan, specs_for
     from inevitable.experiments.sweep import sweep
 
+    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
+        raise InputError(f"must be a whole number, at least 1; got {runs!r}", "runs")
     targets = tg.all_targets(sc)
     theories = list(theories)
     draws = plan(sc, dict.fromkeys(theories, 1.0), runs * len(theories), seeds=1,
