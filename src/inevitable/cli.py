@@ -444,6 +444,10 @@ def verdict_cmd(
     out.print(f"[bold]{v['answer']['headline']}[/bold]")
     for sentence in v["answer"]["sentences"]:
         out.print(sentence, highlight=False)
+    if v.get("discrimination"):
+        from inevitable.experiments.discrimination import in_words
+
+        out.print(in_words(v["discrimination"]), highlight=False)
     out.print(f"report: {out_dir / 'report.html'} ({len(paths)} files, "
               f"{v['budget']['seconds']:.0f} s)", highlight=False)
 

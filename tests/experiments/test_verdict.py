@@ -81,3 +81,30 @@ def test_the_budget_estimate_counts_the_runs_a_verdict_asks_for():
     assert "budget spent" in v["compare"]["stopped"]  # the headline used its whole budget
     assert sum(asked) == study_runs(sc, b)
     assert 0 < run_seconds(sc) < 0.05
+
+
+def test_the_verdict_tells_which_targets_discriminate_and_counts_their_runs(tmp_path):
+    from test_discrimination import TOY
+
+    from inevitable.experiments.verdict import study_runs
+
+    asked: list[int] = []
+
+    def count(label, done, total):
+        if done == 0:
+            asked.append(total)
+
+    b = budget_of("quick")
+    v = verdict(TOY, "quick", backend="serial", progress=count)
+    d = v["discrimination"]
+    assert d["theories"] == ["A", "B"] and d["strategy"] == "yield"
+    assert d["runs"] == {"A": b.discrimination, "B": b.discrimination}
+    assert {r["target"] for r in d["rows"]} == {"alive-24", "defeat-step"}
+    calibration = v["theories"]["simulations"]  # run before the study, not counted in it
+    assert sum(asked) - calibration == study_runs(TOY, b)
+    write_report(v, tmp_path)
+    saved = json.loads((tmp_path / "verdict.json").read_text())
+    assert saved["discrimination"]["summary"]["targets"] == 2
+    md = (tmp_path / "report.md").read_text()
+    assert "## Which targets tell the theories apart?" in md
+    assert "| target | record | A | B | reading | log ratio | at least |" in md

@@ -110,6 +110,38 @@ def headline_within(reps: int) -> dict:
                       **finding(-0.07, kept, difference=True)}]}
 
 
+def discrimination() -> dict:
+    """The targets' table, computed by the experiment from made-up runs per theory.
+
+    Membership: T and C near the record, N far below it; strikes: the same spread
+    under every theory; the left turn: T and C inside the window, N never turns;
+    the 1926 cadre: identical runs under every theory.
+    """
+    from inevitable.experiments.discrimination import discriminate
+    from inevitable.experiments.targets import Target
+
+    rng = np.random.default_rng(7)
+    targets = [Target("members-1925-12", "members", "1925-12", 35, 1088000.0, 20000.0,
+                      None, None, False, 85),
+               Target("strikes-1923-11", "strikes", "1923-11", 10, 59.0, 6.0, None, None,
+                      False, 85),
+               Target("left-turn-month", "left_turn_month", None, None, None, None, 60.0,
+                      82.0, True, 85),
+               Target("cadre-1926-07", "cadre", "1926-07", 42, None, None, 4000.0, 20000.0,
+                      False, 85)]
+    n = 60
+    cadre = rng.uniform(2000, 30000, n)
+    strikes = {t: rng.normal(62, 15, n) for t in THEORIES}
+    members = {"T": rng.normal(1.09e6, 25000, n), "C": rng.normal(1.08e6, 30000, n),
+               "N": rng.normal(0.9e6, 30000, n)}
+    turn = {"T": rng.integers(58, 80, n), "C": rng.integers(62, 84, n), "N": np.full(n, -1)}
+    values = {t: np.column_stack([members[t], strikes[t], turn[t], cadre]) for t in THEORIES}
+    d = discriminate(targets, values, strategy="historical",
+                     method="posterior-predictive runs of the historical strategy, 60 per "
+                            "theory")
+    return d.to_dict()
+
+
 def synthetic_verdict() -> dict:
     rng = np.random.default_rng(1923)
     reps, n_eval = 400, 200
@@ -255,6 +287,7 @@ def synthetic_verdict() -> dict:
         "definition": definition(),
         "plausibility": plausibility(reps),
         "headline_within_bounds": headline_within(reps),
+        "discrimination": discrimination(),
         "identification": [
             "The record shows only the strategy the Opposition followed, so every "
             "counterfactual rests on the mechanisms and their priors.",

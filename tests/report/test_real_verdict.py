@@ -45,3 +45,21 @@ def test_the_computed_report_opens_in_chromium_with_every_figure_drawn(real_repo
     assert not errors, f"console errors: {errors}"
     assert not requests, f"the page asked the network for {requests}"
     assert drawn and all(plot and caption for _, plot, caption in drawn), drawn
+
+
+TARGETS = """parameters:
+  hazard: {prior: {dist: uniform, low: 0.05, high: 0.07}, source: t}
+targets:
+- {id: alive-24, quantity: alive, date: "24", low: 0.9, high: 1.0, source: t}
+- {id: defeat-step, quantity: defeat_step, value: 12, sd: 4, source: t}
+"""
+
+
+def test_a_computed_discrimination_table_is_the_same_in_md_and_json(tmp_path):
+    toy = resources.files("inevitable.scenarios.builtin").joinpath("toy.yaml").read_text()
+    v = verdict(parse(toy + TARGETS, "toy-targets"), "quick", backend="serial", progress=False)
+    paths = write_report(v, tmp_path)
+    md = paths["report.md"].read_text()
+    assert "Which targets tell the theories apart?" in md
+    assert_json_numbers_are_in_md(paths)
+    assert assert_md_numbers_are_json_numbers(paths) > 10

@@ -300,6 +300,48 @@ def test_without_bounds_there_is_no_plausibility_section(verdict, tmp_path):
     assert "Inside the bounds of history" not in md
 
 
+def test_the_discrimination_table_shows_each_targets_fits_and_reading(report, verdict):
+    md = report["report.md"].read_text()
+    page = report["report.html"].read_text()
+    d = verdict["discrimination"]
+    tables = md_tables(md)
+    head = ["target", "record", *d["theories"], "reading", "log ratio", "at least"]
+    rows = next(t for t in tables if t[0] == head)[2]
+    assert [r[0] for r in rows] == [r["target"] for r in d["rows"]]
+    for row, r in zip(rows, d["rows"], strict=True):
+        assert row[2:5] == [fmt(r["fits"][t]["mean_error"]) for t in d["theories"]]
+        assert row[5] == r["reading"]
+        assert row[6:] == [fmt(r["log_ratio"]), fmt(r["log_ratio_low"])]
+    assert rows[0][5] == "favours T, C over N"  # the synthetic members target
+    assert "does not discriminate" in {r[5] for r in rows}
+    assert "1 of 4 targets tell the theories apart beyond Monte Carlo error" in md
+    fits = next(t for t in tables if t[0][:3] == ["target", "theory", "runs"])[2]
+    assert len(fits) == len(d["rows"]) * len(d["theories"])
+    assert 'id="table-discrimination"' in page and "Which targets tell the theories apart?" in page
+
+
+def test_without_discrimination_there_is_no_such_section(verdict, tmp_path):
+    v = copy.deepcopy(verdict)
+    del v["discrimination"]
+    md = write_markdown(v, tmp_path / "r.md").read_text()
+    assert "Which targets tell the theories apart" not in md
+
+
+def test_a_discrimination_row_must_agree_with_itself(verdict):
+    v = copy.deepcopy(verdict)
+    v["discrimination"]["rows"][0]["discriminates"] = False
+    with pytest.raises(InputError, match="'discriminates' must be true exactly when"):
+        validate_verdict(v)
+    v = copy.deepcopy(verdict)
+    del v["discrimination"]["rows"][1]["fits"]["N"]
+    with pytest.raises(InputError, match=r"rows\[1\]: theories \['N'\] have no fit"):
+        validate_verdict(v)
+    v = copy.deepcopy(verdict)
+    v["discrimination"]["rows"][2]["fits"]["X"] = v["discrimination"]["rows"][2]["fits"]["T"]
+    with pytest.raises(InputError, match=r"rows\[2\] \(cadre-1926-07\) has fits for"):
+        validate_verdict(v)
+
+
 def test_the_answer_and_the_claims_are_in_both_reports(report, verdict):
     paths = report
     md, page = paths["report.md"].read_text(), paths["report.html"].read_text()

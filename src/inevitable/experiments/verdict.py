@@ -8,7 +8,9 @@ strategy); scenario discovery for the best alternative; the assumptions the
 headline number rests on most (one at a time, prior 5% and 95% points); the
 headline's runs read against the scenario's bounds from history (how many
 break them, and the headline without them); and each testable claim of the
-ledger judged against those numbers.
+ledger judged against those numbers. Alongside the posterior, a table of which
+targets tell the theories apart (posterior-predictive runs of the historical
+strategy per theory, :mod:`~inevitable.experiments.discrimination`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from inevitable.experiments.compare import numeric_outcomes, strategies_of, theo
 from inevitable.experiments.curve import curve
 from inevitable.experiments.definition import definition_runs, outcome_definition
 from inevitable.experiments.discover import discover
+from inevitable.experiments.discrimination import simulate as discrimination
 from inevitable.experiments.headline import SEEDS_PER_DRAW, Headline, Plan
 from inevitable.experiments.judge import RULE, judge_claims
 from inevitable.experiments.pool import kept_open
@@ -63,6 +66,9 @@ class Budget:
     map_draws: int = 6
     sceptic_draws: int = 8
     threshold_draws: int = 4  # headline draws rerun at each other threshold of the outcome
+    # posterior-predictive runs per theory for the targets' table; fewer than 10 could
+    # never tell a target apart (discrimination.runs_needed)
+    discrimination: int = 12
 
     def plan(self) -> Plan:
         """The headline's design: ``reps`` runs per arm at most, two seeds per draw."""
@@ -77,11 +83,12 @@ BUDGETS = {
     "quick": Budget("quick", 24, 8, 8, 4, 2, 2, 1, 32, 4, 8, 12, 1),
     "default": Budget("default", 600, 60, 32, 16, 5, 8, 2, 128, 30, 40, 100, 3,
                       late_reps=400, tip_params=3, tip_points=5, tip_draws=24,
-                      map_points=3, map_draws=16, sceptic_draws=100, threshold_draws=100),
+                      map_points=3, map_draws=16, sceptic_draws=100, threshold_draws=100,
+                      discrimination=100),
     "thorough": Budget("thorough", 4000, 500, 400, 100, 12, 128, 4, 2048, 200, 400, 400, 5,
                        late_reps=2000, tip_params=4, tip_points=9, tip_draws=200,
                        map_points=5, map_draws=100, sceptic_draws=1000,
-                       threshold_draws=1000),
+                       threshold_draws=1000, discrimination=500),
 }
 FAN_SERIES = ("sympathy", "public_support", "cadre", "fear", "strikes")
 
@@ -101,7 +108,8 @@ def budget_of(spec: str | int) -> Budget:
                       d.particles, d.generations, max(24, int(d.late_reps * f)),
                       d.tip_params, d.tip_points, max(8, int(d.tip_draws * f)),
                       d.map_points, max(6, int(d.map_draws * f)),
-                      max(8, int(d.sceptic_draws * f)), max(4, int(d.threshold_draws * f)))
+                      max(8, int(d.sceptic_draws * f)), max(4, int(d.threshold_draws * f)),
+                      max(12, int(d.discrimination * f)))
     if spec not in BUDGETS:
         raise InputError(f"unknown budget '{spec}' (quick, default, thorough or a number)",
                          "--budget")
@@ -110,13 +118,16 @@ def budget_of(spec: str | int) -> Budget:
 
 def estimated_runs(b: Budget, n_strategies: int, n_theories: int, n_conditions: int,
                    n_ablations: int = 2, n_curve: int | None = None,
-                   n_assumptions: int = 3, n_definition: int = 0) -> int:
+                   n_assumptions: int = 3, n_definition: int = 0,
+                   n_discriminated: int = 0) -> int:
     """Runs the study makes at most (the headline stops sooner once precise).
 
     Each term is one step of :func:`verdict`, counted as it builds its specs;
     a test checks the sum against the runs a verdict actually asks for.
     ``n_definition``: the runs of the outcome-definition grid
-    (:func:`~inevitable.experiments.definition.definition_runs`).
+    (:func:`~inevitable.experiments.definition.definition_runs`);
+    ``n_discriminated``: the theories the targets' table runs (each
+    ``b.discrimination`` times; 0 without targets or rival theories).
     """
     p = b.plan()
     floor = 2 * n_theories  # every theory with weight gets two draws at least
@@ -130,7 +141,7 @@ def estimated_runs(b: Budget, n_strategies: int, n_theories: int, n_conditions: 
             + b.branches * curve_strategies * (b.curve_reps + b.curve_alt_reps * (n_theories - 1))
             + b.sobol * (n_conditions + 3) * b.sobol_reps + b.discover + 2 * b.fans
             + 2 * n_assumptions * b.assumption_reps + 2 * n_ablations * b.alt_reps + b.late_reps
-            + n_definition)
+            + n_definition + n_discriminated * b.discrimination)
 
 
 def study_runs(sc, b: Budget) -> int:
@@ -143,8 +154,10 @@ def study_runs(sc, b: Budget) -> int:
     theories = theories_of(sc)
     outcome = next(iter(sc.spec.outcomes.values())).final if sc.spec.outcomes else ""
     grid = definition_runs(sc, outcome, len(theories), b.threshold_draws, SEEDS_PER_DRAW)
+    # at most: a theory the calibration gives no weight is left out of the table
+    told = len(theories) if sc.spec.targets and len(theories) >= 2 else 0
     return estimated_runs(b, len(strategies), len(theories), len(conditions),
-                          len(switches), len(in_curve), min(3, len(sc.priors)), grid)
+                          len(switches), len(in_curve), min(3, len(sc.priors)), grid, told)
 
 
 def run_seconds(sc, runs: int = 4) -> float:
@@ -213,6 +226,7 @@ def _study(sc, b: Budget, seed: int, posterior, outcome, strategies, theories, b
     if theories != [None] and not probs:
         probs = {t: 1.0 / len(theories) for t in theories}
     favoured = max(probs, key=probs.get) if probs else None
+    discriminated = _discrimination(sc, post, probs, base, b, seed, common)
 
     # 2. the headline: posterior predictive, model-averaged, paired, sequential
     o = outcome.final
@@ -318,6 +332,7 @@ def _study(sc, b: Budget, seed: int, posterior, outcome, strategies, theories, b
         "beliefs": beliefs,
         "survival": surv,
         **({"definition": definition} if definition is not None else {}),
+        **({"discrimination": discriminated} if discriminated is not None else {}),
         **bounded,
         "assumptions": assumptions,
         "identification": _identification(sc, post, ix.agency_share),
@@ -363,6 +378,19 @@ def _posterior(sc, posterior, b: Budget, seed: int, theories, common):
                      seed=seed, **common)
     return post, (f"ABC-SMC calibration run now ({b.particles} particles, {b.generations} "
                   "generations) on the scenario's targets")
+
+
+def _discrimination(sc, post, probs, base, b: Budget, seed: int, common) -> dict | None:
+    """Which targets tell the theories apart, on the base strategy's runs.
+
+    The record is what happened under the strategy actually followed, so the
+    runs are the base strategy's. Only theories the posterior gives weight
+    can be drawn from it; with fewer than two there is nothing to contrast.
+    """
+    live = [t for t, p in probs.items() if t is not None and p > 0]
+    if not sc.spec.targets or len(live) < 2 or b.discrimination < 1:
+        return None
+    return discrimination(sc, post, live, base, b.discrimination, seed, **common).to_dict()
 
 
 def _theory_note(post) -> str:

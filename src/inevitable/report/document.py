@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inevitable.report import bounds as bnd
+from inevitable.report import discrimination as dsc
 from inevitable.report import uncertainty as unc
 from inevitable.report.figures import Figure, build_figures
 from inevitable.report.tables import (
@@ -241,6 +242,20 @@ def _theories(v: dict[str, Any], nums: Numbers, figs: dict[str, Figure]) -> Sect
         figs["fig-posterior"], posterior_table(v, nums)])
 
 
+def _discrimination(v: dict[str, Any], nums: Numbers) -> Section | None:
+    if not v.get("discrimination"):
+        return None
+    d = v["discrimination"]
+    s = Section("discrimination", "Which targets tell the theories apart?", [
+        Para(dsc.method_paragraph(v, nums)), Para(dsc.summary_paragraph(v, nums)),
+        dsc.discrimination_table(v, nums), Para(dsc.CAVEATS, "note")])
+    if d.get("notes"):
+        s.blocks.append(Items([_sentence(n) for n in d["notes"]]))
+    s.blocks += [Para(f"The rule: {d['rule']}"),
+                 Details("Each theory against each target", [dsc.fits_table(v, nums)])]
+    return s
+
+
 def _claims(v: dict[str, Any], nums: Numbers, figs: dict[str, Figure]) -> Section:
     s = Section("claims", "The claims ledger", [
         Para("The claims of the authors, paraphrased, each with what the model says about it "
@@ -297,7 +312,8 @@ def build_document(verdict: dict[str, Any], nums: Numbers | None = None) -> Docu
         _compare(verdict, nums, figs), _beliefs(verdict, nums), _survival(verdict, nums),
         _definition(verdict, nums),
         _fans(verdict, nums, figs), _agency(verdict, nums, figs), _conditions(verdict, nums),
-        _theories(verdict, nums, figs), _claims(verdict, nums, figs),
+        _theories(verdict, nums, figs), _discrimination(verdict, nums),
+        _claims(verdict, nums, figs),
         _identification(verdict, nums), _assumptions(verdict, nums, figs),
         _reproducibility(verdict, nums),
     ]

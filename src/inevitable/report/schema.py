@@ -344,6 +344,100 @@ class HeadlineWithin(_Open):
         return self
 
 
+class TheoryFit(_Open):
+    """How one theory's posterior-predictive runs meet one target."""
+
+    runs: int = Field(ge=0)
+    mean_error: Num = Field(default=None, ge=0)  # null: some run could not compute it
+    agree: Num = Field(default=None, ge=0, le=1)
+    log_likelihood: Num = Field(default=None, le=TOL)  # log mean exp(-e^2/2) <= 0
+    low: Num = Field(default=None, le=TOL)  # log of its bounds; null: -infinity
+    high: Num = Field(default=None, le=TOL)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> TheoryFit:
+        lo, v, hi = self.low, self.log_likelihood, self.high
+        if lo is not None and v is not None and lo > v + 1e-6:
+            raise ValueError(f"low ({lo}) is above the log likelihood ({v})")
+        if hi is not None and v is not None and v > hi + 1e-6:
+            raise ValueError(f"the log likelihood ({v}) is above high ({hi})")
+        return self
+
+
+class DiscriminationRow(_Open):
+    """One target of the discrimination table."""
+
+    target: str
+    quantity: str
+    date: str | None = None
+    value: Num = None
+    sd: Num = Field(default=None, gt=0)
+    low: Num = None
+    high: Num = None
+    fits: dict[str, TheoryFit] = Field(min_length=2)
+    best: str | None
+    favours: list[str]
+    behind: list[str]
+    against: str | None
+    log_ratio: Num
+    log_ratio_low: Num = None
+    discriminates: bool
+    reading: str
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DiscriminationRow:
+        known = set(self.fits)
+        named = [*self.favours, *self.behind, *(t for t in (self.best, self.against) if t)]
+        unknown = sorted(set(named) - known)
+        if unknown:
+            raise ValueError(f"theories {unknown} have no fit")
+        if set(self.favours) & set(self.behind):
+            raise ValueError("a theory is both favoured and behind")
+        if self.discriminates != bool(self.behind):
+            raise ValueError("'discriminates' must be true exactly when a theory is behind")
+        if self.discriminates and self.best not in self.favours:
+            raise ValueError(f"the best theory '{self.best}' is not among those favoured")
+        if (self.value is None) == (self.low is None):
+            raise ValueError("the record is a value with its sd or a low-high range")
+        return self
+
+
+class DiscriminationSummary(_Open):
+    targets: int = Field(ge=0)
+    discriminating: int = Field(ge=0)
+    favouring: dict[str, int]
+    against: dict[str, int]
+
+
+class Discrimination(_Open):
+    """Per target, how well each theory's runs reproduce it, and whom it favours."""
+
+    theories: list[str] = Field(min_length=2)
+    strategy: str | None = None
+    method: str
+    runs: dict[str, int]
+    threshold: float = Field(gt=0)
+    min_gap: float = Field(ge=0)
+    resolution: Num = None  # the widest gap these runs can guarantee, in nats
+    rule: str
+    summary: DiscriminationSummary
+    rows: list[DiscriminationRow] = Field(min_length=1)
+    notes: list[str] = []
+
+    @model_validator(mode="after")
+    def _every_row_has_every_theory(self) -> Discrimination:
+        bad = [f"rows[{i}] ({r.target}) has fits for {sorted(r.fits)}, not {self.theories}"
+               for i, r in enumerate(self.rows) if sorted(r.fits) != sorted(self.theories)]
+        if set(self.runs) != set(self.theories):
+            bad.append(f"runs are given for {sorted(self.runs)}, not {self.theories}")
+        if self.summary.targets != len(self.rows):
+            bad.append(f"summary counts {self.summary.targets} targets, rows hold "
+                       f"{len(self.rows)}")
+        if bad:
+            raise ValueError("; ".join(bad))
+        return self
+
+
 class Reproducibility(_Open):
     inevitable: str
     python: str
@@ -387,6 +481,7 @@ class Verdict(BaseModel):
     definition: dict[str, Any] | None = None
     plausibility: Plausibility | None = None
     headline_within_bounds: HeadlineWithin | None = None
+    discrimination: Discrimination | None = None
 
 
 def clean(obj: Any) -> Any:
