@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -416,6 +417,7 @@ def verdict_cmd(
         run_seconds,
         shipped_posterior,
         study_runs,
+        study_seconds,
         verdict,
     )
     from inevitable.report.write import write_report
@@ -430,8 +432,10 @@ def verdict_cmd(
         sc = _with_priors(sc, prior, post if post is not None else shipped_posterior(sc.name))
     runs = study_runs(sc, b)
     cores = workers or (1 if backend == "serial" else default_workers())
-    per_run = run_seconds(sc)
-    minutes = runs * per_run / cores / 60
+    per_run = run_seconds(sc, post if post is not None else shipped_posterior(sc.name))
+    estimate = study_seconds(runs, per_run, cores)
+    minutes = estimate / 60
+    began = time.perf_counter()
     err.print(f"budget {b.name}: at most {runs:,} runs at {per_run * 1000:.1f} ms each (timed "
               f"now), roughly {minutes:.1f} min on {cores} core(s) (fewer if the headline is "
               f"precise sooner; runs already in {results} are reused)", highlight=False)
@@ -448,8 +452,9 @@ def verdict_cmd(
         from inevitable.experiments.discrimination import in_words
 
         out.print(in_words(v["discrimination"]), highlight=False)
-    out.print(f"report: {out_dir / 'report.html'} ({len(paths)} files, "
-              f"{v['budget']['seconds']:.0f} s)", highlight=False)
+    took = time.perf_counter() - began
+    out.print(f"report: {out_dir / 'report.html'} ({len(paths)} files; study and report "
+              f"{took:.0f} s, estimated {estimate:.0f} s)", highlight=False)
 
 
 def parse_priors(pairs: list[str]) -> dict[str, Any]:

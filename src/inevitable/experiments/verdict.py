@@ -160,20 +160,49 @@ def study_runs(sc, b: Budget) -> int:
                           len(switches), len(in_curve), min(3, len(sc.priors)), grid, told)
 
 
-def run_seconds(sc, runs: int = 4) -> float:
-    """Seconds one replication takes on one core here, timed on a few runs.
+def run_seconds(sc, posterior=None, runs: int = 12) -> float:
+    """Seconds one of the study's replications takes on one core here.
 
-    One run first, untimed, so that compilation and caches do not count.
+    Timed on runs drawn the way the headline draws them (theories by their
+    posterior weight, calibrated parameters from the posterior, the rest
+    from their priors), each with a strategy in turn, through a sweep into a
+    scratch store. A run at default parameters under one strategy is not
+    representative: drawn parameters and other strategies make bigger
+    movements and cadres, and the flagship's study runs took 1.8 times as
+    long as the historical strategy's runs at default values. One untimed
+    run first, so that compilation and caches do not count.
     """
+    from inevitable.experiments.averaged import plan
+
+    probs = getattr(posterior, "theory_probabilities", None) or {}
+    theories = theories_of(sc)
+    weights = probs or ({t: 1.0 / len(theories) for t in theories} if theories != [None]
+                        else {None: 1.0})
+    strategies = strategies_of(sc)
+    draws = plan(sc, weights, runs + 1, seeds=1, seed=900_000, posterior=posterior,
+                 minimum=1)[: runs + 1]
+    specs = [RunSpec(params={**d.params, **({"theory": d.theory} if d.theory else {}),
+                             "strategy": strategies[i % len(strategies)]}, seed=d.seeds[0])
+             for i, d in enumerate(draws)]
     from inevitable.experiments.runs import Batch, execute
 
-    strategy = "historical" if "historical" in strategies_of(sc) else strategies_of(sc)[0]
-    specs = tuple(RunSpec(params={"strategy": strategy}, seed=900_000 + i)
-                  for i in range(runs + 1))
-    execute(Batch(sc.text, sc.source, specs[:1]))
+    execute(Batch(sc.text, sc.source, tuple(specs[:1])))
     t = time.perf_counter()
-    execute(Batch(sc.text, sc.source, specs[1:]))
-    return (time.perf_counter() - t) / runs
+    execute(Batch(sc.text, sc.source, tuple(specs[1:])))
+    return (time.perf_counter() - t) / max(len(specs) - 1, 1)
+
+
+# What a study costs besides its runs, in runs' worth of time: the report's
+# figures (about 8 s on the 2-core machine of docs/performance.md, where a
+# study run took about 32 ms), storing the runs and opening the store for
+# each of some 25 sweeps (about 0.13 s each). Counted in runs so that it scales with the
+# machine's speed as the runs do.
+OVERHEAD_RUNS = 350
+
+
+def study_seconds(runs: int, per_run: float, cores: int) -> float:
+    """The wall time a study of ``runs`` runs should take on ``cores`` workers."""
+    return runs * per_run / max(cores, 1) + OVERHEAD_RUNS * per_run
 
 
 def shipped_posterior(name: str):
