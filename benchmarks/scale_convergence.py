@@ -163,9 +163,10 @@ def _secs(x: float | None) -> str:
 
 def markdown(out: dict[str, Any]) -> str:
     """The two tables the performance notes print: the numbers, and the shifts."""
-    base, alt, ref = out["base"], out["alternative"], out["reference_scale"]
-    lines = [f"| scale | agents | P(defeat), {base} | P(defeat), {alt} | {alt} minus {base} "
-             "| s per run |",
+    base, alt, ref, o = (out["base"], out["alternative"], out["reference_scale"],
+                         out["outcome"])
+    lines = [f"| scale | agents | P({o}), {base} | P({o}), {alt} | {alt} minus {base} "
+             "| CPU s per run |",
              "|---|---:|---|---|---|---:|"]
     for s in out["scales"]:
         row = out["by_scale"][str(s)]
@@ -173,11 +174,11 @@ def markdown(out: dict[str, Any]) -> str:
         lines.append(f"| 1:{s} | {row['agents']:,} | {pct(h['base'])} | "
                      f"{pct(h['alternative'])} | {pct(h['difference'], True)} | "
                      f"{_secs(row['seconds_per_run'])} |")
-    lines += ["", f"| finer scale minus 1:{ref} | P(defeat), {base} | P(defeat), {alt} "
-              f"| {alt} minus {base} |", "|---|---|---|---|"]
-    for s in out["scales"]:
-        if s == ref:
-            continue
+    finer = [s for s in out["scales"] if s != ref]
+    if finer:
+        lines += ["", f"| finer scale minus 1:{ref} | P({o}), {base} | P({o}), {alt} "
+                  f"| {alt} minus {base} |", "|---|---|---|---|"]
+    for s in finer:
         sh = out["by_scale"][str(s)]["versus_reference"]
         cells = [f"{pct(sh[k], True)} {'0 inside' if sh[k]['zero_inside'] else '**0 outside**'}"
                  for k in NUMBERS]
