@@ -11,7 +11,7 @@ Design: common random numbers across scales. One posterior-predictive plan
 of draws (theory from the theory posterior, calibrated parameters from the
 shipped posterior, every other parameter from its prior, and the seeds) is
 made once with the project's own :func:`~inevitable.experiments.averaged.plan`
-(the same draws the verdict's headline starts with), and run at every scale
+(the design the verdict's headline draws from: same seed, same posterior), and run at every scale
 with :func:`~inevitable.experiments.averaged.run_draws`; only ``scale``
 differs. So the difference between two scales is read run by run, and its
 interval carries no parameter or theory noise beyond what the scale itself
@@ -32,9 +32,11 @@ noise, so the pick itself is not a finding; what is measured here is whether
 the numbers of the pair the verdict prints move with the scale. Runs go
 to one worker in this process (the serial backend): the point is the numbers,
 and the 1:10 runs are the cost (about 25 times a 1:250 run). ``--store`` keeps
-finished runs, so a killed study resumes without rerunning them; at the
-default scale no ``scale`` is passed, so those runs share keys with the
-verdict's own.
+finished runs, so a killed study resumes without rerunning them. At the
+default scale no ``scale`` is passed, so with ``--draws 75 --seeds 2`` the
+1:250 runs are the verdict's first headline batch, key for key (and a store
+shared with a verdict reuses them); ``--seeds 1`` (the default) gives the
+most draws for a fixed number of runs, on other seeds.
 """
 
 from __future__ import annotations
@@ -244,7 +246,7 @@ def main() -> None:
     by_scale: dict[str, dict[str, Any]] = {}
     for s in scales:
         t, c = time.perf_counter(), time.process_time()
-        # at the default scale no override: the runs are the verdict's own, key for key
+        # at the default scale no override, so the runs keep the keys a verdict gives them
         over = None if s == default_scale else {"scale": s}
         res = run_draws(sc, draws, [base, alt], weights, overrides=over,
                         label=f"scale 1:{s}", **common)
