@@ -243,6 +243,28 @@ def test_the_bloc_forms_from_coalition_logic_not_a_date():
     assert all(r.final["united_opposition_month"] == -1 for r in frozen)
 
 
+def test_the_leningrad_group_recants_when_the_bloc_falls_and_stops_voting_with_the_left():
+    """After the expulsions the Zinovievists recanted (19 Dec 1927); their machine must
+    not go on counting as Opposition delegates at the gatherings of 1928-29."""
+    checked = 0
+    for s in range(30):
+        r = run(seed=s, theory="C")
+        sr = r.series
+        ended = np.flatnonzero((sr["united_opposition"][:-1] == 1) & (sr["united_opposition"][1:] == 0))
+        if len(ended) == 0:
+            continue
+        end = int(ended[0]) + 1
+        assert sr["leaders_expelled"][end] == 1
+        assert np.all(sr["leningrad_in_opposition"][end:] == 0)
+        for t in np.flatnonzero(sr["gathering"][end:] > 0) + end:
+            machines = (sr["apparatus_control"][t] + sr["machine_leningrad"][t]
+                        + sr["machine_right"][t] + sr["machine_left"][t])
+            expected = sr["machine_left"][t] + max(0.0, 1.0 - machines) * sr["cells_with_opposition"][t]
+            assert sr["opposition_delegates"][t] == pytest.approx(expected, abs=1e-12)
+            checked += 1
+    assert checked >= 5
+
+
 def test_move_shift_moves_the_dated_moves_by_whole_months():
     base = run(seed=4, theory="C")
     later = run(seed=4, theory="C", move_shift=2.4)  # rounds to 2

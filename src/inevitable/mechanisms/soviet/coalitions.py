@@ -113,7 +113,8 @@ class Coalitions(Mechanism):
         "machine_leningrad": Output("Leningrad machine's share of posts"),
         "machine_right": Output("the Right's share of posts"),
         "machine_left": Output("the Left's share of posts"),
-        "leningrad_in_opposition": Output("1 once the Leningrad group has broken with the Centre"),
+        "leningrad_in_opposition": Output("1 while the Leningrad group stands against the Centre: "
+                                          "from its break until it recants with the bloc's end"),
         "united_opposition": Output("1 while the United Opposition bloc stands"),
         "right_in_opposition": Output("1 once the Right has broken with the Centre"),
         "centre_target": Output("the faction the Centre is cutting down (index)"),
@@ -207,10 +208,11 @@ class Coalitions(Mechanism):
             return
         # a partner cut down since the last gathering breaks openly at the next one
         # (Leningrad's at the 14th Congress, Dec 1925; the Right's at the plenums of
-        # 1928-29), whichever rival the Centre happens to be cutting that very month
+        # 1928-29), whichever rival the Centre happens to be cutting that very month;
+        # a group breaks once: having recanted, it does not come back
         meets = k.gathering_now(sim)
         for f, slot in ((k.LENINGRAD_GROUP, 0), (k.RIGHT, 2)):
-            if (meets and self.aligned[f] == 1 and self.hit[f] == 1
+            if (meets and self.aligned[f] == 1 and self.hit[f] == 1 and self.months[slot] < 0
                     and self.machine[f] < p.break_share * self.peak[f]):
                 self.aligned[f] = 0
                 self.months[slot] = sim.t
@@ -227,7 +229,12 @@ class Coalitions(Mechanism):
             self.united[()] = 1
             self.months[1] = sim.t
         if self.united == 1 and expelled:
-            self.united[()] = 0  # the bloc does not survive the expulsions
+            # the bloc does not survive the expulsions: Zinoviev's group recants
+            # and is back with the majority (23 of them, Zinoviev and Kamenev among
+            # them, signed a recantation on 19 Dec 1927: Felshtinsky & Chernyavsky),
+            # so its machine no longer counts as opposition delegates
+            self.united[()] = 0
+            self.aligned[k.LENINGRAD_GROUP] = 1
 
     def record(self, sim):
         m = self.machine

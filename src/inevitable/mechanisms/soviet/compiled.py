@@ -640,7 +640,7 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
             peak[f] = max(peak[f], machine[f])
         if p.coalitions_on:
             for f, slot in ((LENINGRAD_GROUP, 0), (RIGHT, 2)):
-                if (ev[EV_MEETS] > 0 and aligned[f] == 1 and hit[f] == 1
+                if (ev[EV_MEETS] > 0 and aligned[f] == 1 and hit[f] == 1 and months[slot] < 0
                         and machine[f] < p.break_share * peak[f]):
                     aligned[f] = 0
                     months[slot] = t
@@ -654,7 +654,8 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
                 united = 1
                 months[1] = t
             if united == 1 and expelled:
-                united = 0
+                united = 0  # coalitions: the Leningrad group recants with the bloc's end
+                aligned[LENINGRAD_GROUP] = 1
         # ---- party.step: levies, gatherings, the vote
         gathering = 0.0
         if not math.isnan(ev[EV_LEVY]):
