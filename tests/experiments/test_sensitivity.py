@@ -18,6 +18,7 @@ from inevitable.experiments.sensitivity import (
     convergence_levels,
     samples_needed,
     sensitivity,
+    unseen_floor,
 )
 from inevitable.scenarios.loader import parse
 
@@ -77,8 +78,11 @@ def test_agency_share_is_zero_where_strategy_cannot_matter_and_positive_where_it
                     samples=64, replicates=4, backend="serial", progress=False)
     b = sensitivity("toy", params=["hazard"], strategies=True, theory="A", outcomes=["defeat"],
                     samples=64, replicates=4, backend="serial", progress=False)
-    # paired (same seeds in both levels): a strategy that does nothing scores exactly zero
-    assert a.indices[0].agency_share == 0.0 and a.indices[0].agency_half_width == 0.0
+    # paired (same seeds in both levels): a strategy that does nothing scores exactly zero,
+    # but 64 unchanged pairs cannot show it is nothing: the rule of three's half-width
+    ia = a.indices[0]
+    assert ia.agency_share == 0.0 and ia.ST[0] > 0
+    assert 0.1 < ia.agency_half_width < 0.3 and ia.agency()["too_few_runs"]
     assert b.indices[0].agency_share > 0.2
     assert b.indices[0].agency_share - b.indices[0].agency_half_width > 0
     assert b.contrast == ("yield", "resist")
@@ -132,8 +136,10 @@ def test_a_two_level_contrast_gets_the_known_share_and_a_dummy_factor_gets_zero(
     assert abs(ix.agency_share - 0.5) <= ix.agency_half_width + 0.01
     assert abs(ix.ST[x] - 0.5) <= ix.ST_conf[x] + 0.01
     assert abs(ix.S1[s] - 0.5) <= ix.S1_conf[s] + 0.01
-    # z has no effect: its intervals cover 0 (exactly zero: every pair of runs that differs
-    # only in z gives the same y); x's and the strategy's exclude it
+    # z has no effect: its estimates are exactly zero (every pair of runs that differs only
+    # in z gives the same y), their intervals the rule of three's, about 0.011 at N = 2048,
+    # not the bootstrap's degenerate 0; x's and the strategy's exclude 0
+    assert ix.ST[z] == 0 and 0.005 < ix.ST_conf[z] < PRECISION
     assert ix.ST[z] - ix.ST_conf[z] <= 0 <= ix.ST[z] + ix.ST_conf[z]
     assert ix.S1[z] - ix.S1_conf[z] <= 0 <= ix.S1[z] + ix.S1_conf[z]
     assert ix.ST[x] - ix.ST_conf[x] > 0 and ix.ST[s] - ix.ST_conf[s] > 0
@@ -228,3 +234,19 @@ def test_sensitivity_draws_the_background_from_a_posterior():
                     samples=8, replicates=2, backend="serial", progress=False, posterior=Post())
     ix = s.indices[0]
     assert np.all(ix.ST == 0)  # no hazard: the outcome never varies
+
+
+def test_a_factor_that_changed_no_run_is_not_an_exact_finding():
+    # two factors, N = 100: the first changed row 0 of one sample, the second nothing
+    rng = np.random.default_rng(1)
+    rows = np.repeat(rng.integers(0, 2, size=(100, 1)).astype(float), 4, axis=1)
+    rows[0, 1] = 1 - rows[0, 0]
+    y = rows.ravel()
+    zeros = np.zeros(2)
+    s1c, stc = unseen_floor(y, 2, zeros, zeros)
+    r = np.ptp(y) / np.std(y)
+    assert s1c[0] == stc[0] == 0  # it changed something: the bootstrap's width stands
+    assert s1c[1] == stc[1] == pytest.approx(0.5 * r * r * 3 / 100)
+    # the floor falls as 1/N, so a large design can make an exact zero a finding
+    big = np.repeat(rows, 40, axis=0).ravel()
+    assert unseen_floor(big, 2, zeros, zeros)[1][1] == pytest.approx(stc[1] / 40, rel=0.01)

@@ -34,7 +34,9 @@ parameters), and a strategy that changes nothing gets an index of exactly
 zero. The outcome is averaged over ``replicates`` seeds.
 
 **Precision.** SALib gives each index a bootstrap 95% half-width (resampling
-the base samples). An index is a finding only when that half-width is at most
+the base samples); for a factor that changed no run of the design the
+bootstrap says exactly 0, so such a factor gets the rule of three's bound
+instead (:func:`unseen_floor`). An index is a finding only when that half-width is at most
 :data:`PRECISION`; otherwise it is "too few runs to say", with the base
 samples it would need: half-widths shrink about as one over the square root of
 the base samples, so ``n`` samples at half-width ``h`` need about
@@ -261,8 +263,34 @@ def _analyze(problem: dict[str, Any], y: np.ndarray, seed: int
         si = sobol_analyze.analyze(problem, y, calc_second_order=False,
                                    num_resamples=RESAMPLES, conf_level=0.95,
                                    seed=np.random.default_rng(seed))
-    return (np.asarray(si["S1"]), np.asarray(si["S1_conf"]), np.asarray(si["ST"]),
-            np.asarray(si["ST_conf"]), False)
+    s1c, stc = unseen_floor(y, d, np.asarray(si["S1_conf"]), np.asarray(si["ST_conf"]))
+    return np.asarray(si["S1"]), s1c, np.asarray(si["ST"]), stc, False
+
+
+def unseen_floor(y: np.ndarray, d: int, s1_conf: np.ndarray, st_conf: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Half-widths no narrower than the runs can show, for a factor that changed nothing.
+
+    When no run that differs from its base row only in factor ``j`` gave
+    another outcome, every bootstrap resample scores the factor zero and the
+    half-width comes out as exactly 0, though ``n`` unchanged pairs only show
+    that a change happens in fewer than about 3/n of them (the rule of three,
+    95%). A change moves the standardised outcome by at most its range
+    ``r``, so the total index (and the first-order one, never above it) is
+    below ``r^2 / 2 x 3/n``: that is the half-width such a factor gets. An
+    exact zero by construction (a strategy that does nothing) then reads
+    "0 within ±h" and a large enough design makes it a finding; a small one
+    cannot.
+    """
+    n = len(y) // (d + 2)
+    rows = y[:n * (d + 2)].reshape(n, d + 2)
+    unseen = ~np.any(rows[:, 1:d + 1] != rows[:, :1], axis=0)
+    if not unseen.any():
+        return s1_conf, st_conf
+    r = float(np.ptp(y) / np.std(y))
+    floor = 0.5 * r * r * 3.0 / n
+    return (np.where(unseen, np.maximum(s1_conf, floor), s1_conf),
+            np.where(unseen, np.maximum(st_conf, floor), st_conf))
 
 
 def convergence_levels(samples: int) -> list[int]:
