@@ -52,6 +52,7 @@ def test_the_verdict_prints_the_agency_share_only_when_precise():
     text = agency_sentence(d)
     assert d["agency"]["too_few_runs"] and "too few runs to say" in text
     assert f"about {d['agency']['samples_needed']} base samples" in text and "an estimate" in text
+    assert f"The estimate, {d['agency']['estimate']:.0%} ±" in text and "{" not in text
     precise = {**d, "agency": {"estimate": 0.31, "half_width": 0.02, "too_few_runs": False}}
     assert "too few runs" not in agency_sentence(precise)
     assert "explains 31% ±2 points" in agency_sentence(precise)

@@ -359,19 +359,19 @@ def agency_sentence(s: dict[str, Any]) -> str | None:
     a, contrast = s.get("agency"), s.get("contrast")
     if a is None or not contrast:
         return None
-    pair = f"the choice between {contrast[0]} and the best alternative, {contrast[1]},"
+    pair = f"the choice between {contrast[0]} and the best alternative, {contrast[1]}"
     if s.get("constant"):
         return (f"The outcome was the same in all {s['runs']} runs of the sensitivity analysis, "
                 "so there is no variance to share between the conditions and the strategy.")
     said = (f"{a['estimate']:.0%} ±{100 * a['half_width']:.0f} points (Sobol total index of "
             f"the strategy, {s['samples']} base samples, {s['runs']} runs)")
     if a.get("too_few_runs"):
-        return (f"How much of the outcome's variance {pair} explains across the priors of "
+        return (f"How much of the outcome's variance {pair}, explains across the priors of "
                 f"the objective conditions: too few runs to say. The estimate, {said}, is "
                 f"wider than ±{100 * s['precision']:.0f} points; about {a['samples_needed']} "
                 f"base samples ({a['runs_needed']} runs) would be needed, an estimate that "
                 "takes the half-width to shrink as one over the square root of the samples.")
-    return (f"Across the priors of the objective conditions, {pair} explains {said} of the "
+    return (f"Across the priors of the objective conditions, {pair}, explains {said} of the "
             "outcome's variance, its interactions with the conditions included; the "
             "conditions alone explain the rest.")
 
