@@ -256,7 +256,8 @@ def sensitivity_cmd(
         help="comma-separated parameters with priors (default: all)")] = None,
     outcomes: Annotated[str | None, typer.Option(help="comma-separated outcomes")] = None,
     strategies: Annotated[str | None, typer.Option(
-        help="vary the strategy too: 'all' or a comma-separated list")] = None,
+        help="vary the strategy too, as a contrast of two: 'reference,alternative' ('all' "
+             "when the scenario has only two)")] = None,
     theory: Annotated[str | None, typer.Option(help="fix the theory")] = None,
     method: Annotated[str, typer.Option(help="sobol or morris")] = "sobol",
     samples: Annotated[int, typer.Option(help="Sobol base samples (a power of two) or "

@@ -8,6 +8,7 @@ from inevitable.experiments.judge import (
     CANNOT,
     RULE,
     DifferenceEvidence,
+    judge_agency,
     judge_difference,
     judge_theory,
 )
@@ -48,3 +49,14 @@ def test_a_difference_that_is_zero_by_construction_cannot_be_tested():
 def test_the_rule_states_the_thresholds_the_code_uses():
     assert "0.75" in RULE and "0.25" in RULE and "excludes zero" in RULE
     assert "cannot test here" in RULE
+
+
+def test_an_agency_claim_needs_a_share_within_five_points():
+    verdict, evidence, _ = judge_agency(0.05, 0.13, 1024, "low", "defeat")
+    assert verdict == "undecided"
+    assert "±0.13: too few runs to say (about 1024 base samples would do" in evidence
+    assert judge_agency(0.05, 0.04, None, "low", "defeat")[0] == "supported"
+    assert judge_agency(0.45, 0.05, None, "low", "defeat")[0] == "contradicted"
+    assert judge_agency(0.45, 0.051, 512, "low", "defeat")[0] == "undecided"
+    assert judge_agency(0.2, 0.01, None, "high", "defeat")[0] == "undecided"
+    assert judge_agency(None, None, None, "low", "defeat")[0] == "not tested"

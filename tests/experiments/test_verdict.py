@@ -33,6 +33,30 @@ def test_quick_verdict_on_the_toy_gets_the_known_answer(tmp_path):
     for sentence in data["answer"]["sentences"]:
         assert sentence in md
     assert data["theories"]["posterior"] == {"A": 0.5, "B": 0.5}  # no targets: equal weights
+    sens = data["sensitivity"]
+    # the strategy as a contrast of the one followed with the best alternative
+    assert sens["contrast"] == ["yield", "resist"] and sens["names"][-1] == "strategy"
+    assert [lv["samples"] for lv in sens["convergence"]] == [2, 4, 8, 16]
+    assert sens["runs"] == 16 * (len(sens["names"]) + 2)
+    said = "too few runs to say" in " ".join(data["identification"])
+    assert said == sens["agency"]["too_few_runs"]
+
+
+def test_the_verdict_prints_the_agency_share_only_when_precise():
+    from inevitable.experiments.sensitivity import sensitivity
+    from inevitable.experiments.verdict import _sensitivity_section, agency_sentence
+
+    s = sensitivity("toy", ["hazard"], ["defeat"], strategies=["yield", "resist"], theory="A",
+                    samples=4, backend="serial", progress=False)
+    d = _sensitivity_section(s, s.indices[0])
+    text = agency_sentence(d)
+    assert d["agency"]["too_few_runs"] and "too few runs to say" in text
+    assert f"about {d['agency']['samples_needed']} base samples" in text and "an estimate" in text
+    assert f"The estimate, {d['agency']['estimate']:.0%} ±" in text and "{" not in text
+    precise = {**d, "agency": {"estimate": 0.31, "half_width": 0.02, "too_few_runs": False}}
+    assert "too few runs" not in agency_sentence(precise)
+    assert "explains 31% ±2 points" in agency_sentence(precise)
+    assert agency_sentence({**d, "agency": None, "contrast": None}) is None
 
 
 def test_quick_verdict_on_the_flagship_runs_end_to_end(tmp_path):

@@ -250,7 +250,8 @@ def test_the_leningrad_group_recants_when_the_bloc_falls_and_stops_voting_with_t
     for s in range(30):
         r = run(seed=s, theory="C")
         sr = r.series
-        ended = np.flatnonzero((sr["united_opposition"][:-1] == 1) & (sr["united_opposition"][1:] == 0))
+        bloc = sr["united_opposition"]
+        ended = np.flatnonzero((bloc[:-1] == 1) & (bloc[1:] == 0))
         if len(ended) == 0:
             continue
         end = int(ended[0]) + 1
@@ -259,7 +260,8 @@ def test_the_leningrad_group_recants_when_the_bloc_falls_and_stops_voting_with_t
         for t in np.flatnonzero(sr["gathering"][end:] > 0) + end:
             machines = (sr["apparatus_control"][t] + sr["machine_leningrad"][t]
                         + sr["machine_right"][t] + sr["machine_left"][t])
-            expected = sr["machine_left"][t] + max(0.0, 1.0 - machines) * sr["cells_with_opposition"][t]
+            elected = max(0.0, 1.0 - machines)
+            expected = sr["machine_left"][t] + elected * sr["cells_with_opposition"][t]
             assert sr["opposition_delegates"][t] == pytest.approx(expected, abs=1e-12)
             checked += 1
     assert checked >= 5

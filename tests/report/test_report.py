@@ -111,6 +111,11 @@ def _break(path: str, value: Any = "<delete>"):
     (_break("fans/historical/fear/q50", [0.1] * 10), "q50 has 10 values for 84 labels"),
     (_break("answer/sentences", ["Only one."]), "verdict.answer.sentences: List should have"),
     (_break("sensitivity/ST", [0.1]), "ST has 1 values for 6 names"),
+    (_break("sensitivity/convergence/1/ST", [0.1]), "convergence[1].ST has 1 values for 6"),
+    (_break("sensitivity/convergence/2/samples", 16), "convergence samples [16, 32, 16, 128]"),
+    (_break("sensitivity/samples", 256), "the last convergence level has 128 samples"),
+    (_break("sensitivity/agency/samples_needed", 0), "samples_needed: Input should be greater"),
+    (_break("sensitivity/agency/too_few_runs", True), "too few runs, but no samples_needed"),
     (_break("budget/name", "huge"), "verdict.budget.name: Input should be"),
     (_break("reproducibility/seed", "abc"), "verdict.reproducibility.seed: Input should be"),
     (_break("verdikt", 1), "verdict.verdikt: Extra inputs are not permitted"),
@@ -369,7 +374,7 @@ def test_report_files_are_written(report):
     out = paths["verdict.json"].parent
     figures = sorted(p for p in paths if p.startswith("figures/"))
     assert {"verdict.json", "report.md", "report.html"} <= set(paths)
-    assert len(figures) == 16  # 8 figures, as PNG and SVG
+    assert len(figures) == 18  # 9 figures, as PNG and SVG
     for rel in figures:
         data = paths[rel].read_bytes()
         if rel.endswith(".png"):

@@ -24,12 +24,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from inevitable.experiments.sensitivity import PRECISION
 from inevitable.experiments.stats import Estimate
 
 THEORY_FOR, THEORY_AGAINST = 0.75, 0.25
 AGENCY_LOW, AGENCY_HIGH = 0.1, 0.3
 CURVE_LOW, CURVE_HIGH = 0.5, 0.9
-AGENCY_PRECISION = 0.05  # an agency share wider than this (95% half-width) decides nothing
+AGENCY_PRECISION = PRECISION  # an agency share wider than this (95% half-width) decides nothing
 
 RULE = (f"A theory claim is supported at a posterior probability of at least "
         f"{THEORY_FOR:.2f} (a Bayes factor of 3 or more), contradicted at {THEORY_AGAINST:.2f} "
@@ -62,13 +63,22 @@ def _pct(x: float) -> str:
 
 def judge_claims(sc, *, probs: dict, favoured, differences: Differences, outcome: str,
                  agency: float | None, curve: list, ablations: Callable[[str], Any],
-                 agency_half_width: float | None = None) -> list[dict[str, Any]]:
-    """Every claim of the ledger with its verdict, evidence and confidence."""
+                 agency_half_width: float | None = None,
+                 agency_samples_needed: int | None = None) -> list[dict[str, Any]]:
+    """Every claim of the ledger with its verdict, evidence and confidence.
+
+    ``agency`` is the strategy's share of the outcome's variance (its total
+    Sobol index in the contrast of the strategy followed with the best
+    alternative), ``agency_half_width`` its 95% half-width and
+    ``agency_samples_needed`` the base samples that would make it precise.
+    """
     out = []
     cache: dict[str, Any] = {}
     for c in sc.spec.claims:
         verdict, evidence, confidence = _judge(sc, c.test, probs, favoured, differences,
-                                               outcome, (agency, agency_half_width), curve,
+                                               outcome,
+                                               (agency, agency_half_width, agency_samples_needed),
+                                               curve,
                                                ablations, cache)
         out.append({"id": c.id, "author": c.author, "page": c.page, "kind": c.kind,
                     "says": c.says, "verdict": verdict, "evidence": evidence,
@@ -98,6 +108,30 @@ def judge_difference(ev: DifferenceEvidence | None, sign: str, what: str
     return _signed(ev.estimate, sign, f"{what} ({ev.scope})")
 
 
+def judge_agency(share: float | None, half: float | None, need: int | None, level: str,
+                 outcome: str) -> tuple[str, str, str]:
+    """An agency claim: only a share within ±AGENCY_PRECISION decides anything.
+
+    ``share`` is the strategy's total Sobol index (the strategy followed
+    against the best alternative), ``half`` its 95% half-width and ``need``
+    the base samples the square-root rule says would make it precise.
+    """
+    if share is None:
+        return "not tested", "no sensitivity analysis", "low"
+    text = (f"the strategy explains {_pct(share)} of the variance of {outcome} (Sobol "
+            "total index, the strategy followed against the best alternative)")
+    if half is None:
+        return "undecided", text + ": no interval", "low"
+    if not half <= AGENCY_PRECISION:
+        more = f" (about {need} base samples would do, an estimate)" if need else ""
+        return "undecided", text + f" ±{half:.2f}: too few runs to say{more}", "low"
+    if (level == "low" and share < AGENCY_LOW) or (level == "high" and share > AGENCY_HIGH):
+        return "supported", text, "medium"
+    if (level == "low" and share > AGENCY_HIGH) or (level == "high" and share < AGENCY_LOW):
+        return "contradicted", text, "medium"
+    return "undecided", text, "low"
+
+
 def _judge(sc, t, probs, favoured, differences, outcome, agency, curve, ablations, cache):
     if t is None:
         return ("not tested", "an interpretation or a fact of the record that no experiment "
@@ -114,18 +148,7 @@ def _judge(sc, t, probs, favoured, differences, outcome, agency, curve, ablation
         return judge_difference(differences.get((t.strategy, ref, o)), t.sign,
                                 f"{t.strategy} vs {ref}, change in {o}")
     if t.kind == "agency":
-        share, half = agency
-        if share is None:
-            return "not tested", "no sensitivity analysis", "low"
-        text = f"the strategy explains {_pct(share)} of the variance of {outcome} (Sobol)"
-        if half is None or not half <= AGENCY_PRECISION:
-            return ("undecided", text + (f" ±{half:.2f}: too few runs to say" if half is not None
-                                         else ": no interval"), "low")
-        if (t.level == "low" and share < AGENCY_LOW) or (t.level == "high" and share > AGENCY_HIGH):
-            return "supported", text, "medium"
-        if (t.level == "low" and share > AGENCY_HIGH) or (t.level == "high" and share < AGENCY_LOW):
-            return "contradicted", text, "medium"
-        return "undecided", text, "low"
+        return judge_agency(*agency, t.level, outcome)
     if t.kind == "curve":
         return _curve(t, curve, favoured)
     if t.kind == "ablation":

@@ -37,7 +37,7 @@ from inevitable.experiments.headline import SEEDS_PER_DRAW, Headline, Plan
 from inevitable.experiments.judge import RULE, judge_claims
 from inevitable.experiments.pool import kept_open
 from inevitable.experiments.runs import RunSpec
-from inevitable.experiments.sensitivity import sensitivity
+from inevitable.experiments.sensitivity import PRECISION, sensitivity
 from inevitable.experiments.stats import fan, share
 from inevitable.experiments.survival import survival, unreachable
 from inevitable.experiments.sweep import as_scenario, sweep
@@ -51,8 +51,8 @@ class Budget:
     curve_reps: int  # the favoured theory, per branch and strategy
     curve_alt_reps: int  # other theories
     branches: int
-    sobol: int  # Saltelli base samples (power of two)
-    sobol_reps: int
+    sobol: int  # Saltelli base samples N (a power of two; N x (D + 2) design points)
+    sobol_reps: int  # seeds per design point (more base samples buy more precision)
     discover: int
     fans: int
     assumption_reps: int
@@ -78,14 +78,19 @@ class Budget:
 
 
 # run counts, not seconds: a faster engine makes each budget cheaper, not different.
-# 'reps' is the headline's runs per arm at most (sequential: fewer if precise sooner)
+# 'reps' is the headline's runs per arm at most (sequential: fewer if precise sooner).
+# Sobol: N a power of two, one seed per point (at equal runs, 128 x 1 gave the flagship's
+# agency share ±0.13 where 64 x 2 gave ±0.20). The gate (±0.05) needs about N = 1024 on
+# the flagship, more runs than the whole default study: the default stays affordable
+# (128: 1,152 of its at most 7,588 runs, +15% on the 144 before) and the gate says so;
+# thorough affords 2048.
 BUDGETS = {
-    "quick": Budget("quick", 24, 8, 8, 4, 2, 2, 1, 32, 4, 8, 12, 1),
-    "default": Budget("default", 600, 60, 32, 16, 5, 8, 2, 128, 30, 40, 100, 3,
+    "quick": Budget("quick", 24, 8, 8, 4, 2, 16, 1, 32, 4, 8, 12, 1),
+    "default": Budget("default", 600, 60, 32, 16, 5, 128, 1, 128, 30, 40, 100, 3,
                       late_reps=400, tip_params=3, tip_points=5, tip_draws=24,
                       map_points=3, map_draws=16, sceptic_draws=100, threshold_draws=100,
                       discrimination=100),
-    "thorough": Budget("thorough", 4000, 500, 400, 100, 12, 128, 4, 2048, 200, 400, 400, 5,
+    "thorough": Budget("thorough", 4000, 500, 400, 100, 12, 2048, 1, 2048, 200, 400, 400, 5,
                        late_reps=2000, tip_params=4, tip_points=9, tip_draws=200,
                        map_points=5, map_draws=100, sceptic_draws=1000,
                        threshold_draws=1000, discrimination=500),
@@ -133,13 +138,17 @@ def estimated_runs(b: Budget, n_strategies: int, n_theories: int, n_conditions: 
     floor = 2 * n_theories  # every theory with weight gets two draws at least
     # a switch strategy adds nothing to branching and is left out of the curve
     curve_strategies = n_curve if n_curve is not None else max(n_strategies - 1, 1)
+    # the Sobol design: N x (D + 2) points, D the conditions and the strategy contrast
+    # (historical against the best alternative), which needs a second strategy
+    sobol_strategy = 1 if n_strategies > 1 else 0
     headline = max(p.draws, floor) * SEEDS_PER_DRAW * n_strategies
     beliefs = (p.tip_params * p.tip_points * max(p.tip_draws, floor) * 2
                + (p.map_points ** 2 * max(p.map_draws, floor) * 2 if p.tip_params >= 2 else 0)
                + max(p.sceptic_draws, floor) * 2)
     return (headline + beliefs
             + b.branches * curve_strategies * (b.curve_reps + b.curve_alt_reps * (n_theories - 1))
-            + b.sobol * (n_conditions + 3) * b.sobol_reps + b.discover + 2 * b.fans
+            + b.sobol * (n_conditions + sobol_strategy + 2) * b.sobol_reps + b.discover
+            + 2 * b.fans
             + 2 * n_assumptions * b.assumption_reps + 2 * n_ablations * b.alt_reps + b.late_reps
             + n_definition + n_discriminated * b.discrimination)
 
@@ -287,11 +296,14 @@ def _study(sc, b: Budget, seed: int, posterior, outcome, strategies, theories, b
     # 4. fan charts for the base and the best alternative
     fans = _fans(sc, favoured, [base, best] if best != base else [base], b.fans, seed, common)
 
-    # 5. structure versus agency
+    # 5. structure versus agency: the strategy as a two-level contrast, the one
+    # followed against the best alternative, so the share does not depend on the menu
     conditions = list(sc.spec.conditions) or sorted(sc.priors)[:6]
-    sens = sensitivity(sc, conditions, [o], strategies=True, theory=favoured,
-                       samples=b.sobol, replicates=b.sobol_reps, seed=seed, **common)
+    sens = sensitivity(sc, conditions, [o], strategies=[base, best] if best != base else None,
+                       theory=favoured, samples=b.sobol, replicates=b.sobol_reps, seed=seed,
+                       **common)
     ix = sens.indices[0]
+    sens_dict = _sensitivity_section(sens, ix)
 
     # 6. scenario discovery for the best alternative
     disc = []
@@ -316,7 +328,8 @@ def _study(sc, b: Budget, seed: int, posterior, outcome, strategies, theories, b
         curve_dict.pop(key, None)
     claims = judge_claims(sc, probs=probs, favoured=favoured, differences=hl.evidence(res),
                           outcome=o, agency=ix.agency_share,
-                          agency_half_width=_agency_half_width(ix),
+                          agency_half_width=ix.agency_half_width,
+                          agency_samples_needed=(ix.agency() or {}).get("samples_needed"),
                           curve=curve_points.get(favoured, []),
                           ablations=lambda switch: _ablation(sc, switch, base, favoured, o,
                                                              b.alt_reps, seed, common))
@@ -351,9 +364,7 @@ def _study(sc, b: Budget, seed: int, posterior, outcome, strategies, theories, b
         "compare": cmp,
         "curve": curve_dict,
         "fans": fans,
-        "sensitivity": {"outcome": o, "names": ix.names, "S1": ix.S1.tolist(),
-                        "S1_conf": ix.S1_conf.tolist(), "ST": ix.ST.tolist(),
-                        "ST_conf": ix.ST_conf.tolist(), "agency_share": ix.agency_share},
+        "sensitivity": sens_dict,
         "discovery": disc,
         "claims": claims,
         "judging": {"rule": RULE},
@@ -364,7 +375,7 @@ def _study(sc, b: Budget, seed: int, posterior, outcome, strategies, theories, b
         **({"discrimination": discriminated} if discriminated is not None else {}),
         **bounded,
         "assumptions": assumptions,
-        "identification": _identification(sc, post, ix.agency_share),
+        "identification": _identification(sc, post, sens_dict),
         "reproducibility": {"inevitable": __version__, "python": platform.python_version(),
                             "numpy": np.__version__, "numba": numba.__version__, "seed": seed,
                             "scenario_hash": sc.hash,
@@ -374,13 +385,39 @@ def _study(sc, b: Budget, seed: int, posterior, outcome, strategies, theories, b
     }
 
 
-def _agency_half_width(ix) -> float | None:
-    """The agency share's 95% half-width, from the strategy's total index's."""
-    if "strategy" not in ix.names:
+def _sensitivity_section(sens, ix) -> dict[str, Any]:
+    """verdict.json's ``sensitivity``: the indices, their gate and their convergence."""
+    return {**ix.to_dict(), "contrast": list(sens.contrast) if sens.contrast else None,
+            "samples": sens.samples, "replicates": sens.replicates, "runs": sens.runs,
+            "precision": PRECISION}
+
+
+def agency_sentence(s: dict[str, Any]) -> str | None:
+    """Structure against agency in words, a number only when it is precise enough.
+
+    The share is the strategy's total Sobol index in the contrast of the
+    strategy followed with the best alternative; wider than ±``precision``
+    (95% bootstrap half-width), it is "too few runs to say" with the base
+    samples that would do, an estimate from the square-root rule.
+    """
+    a, contrast = s.get("agency"), s.get("contrast")
+    if a is None or not contrast:
         return None
-    total = float(np.clip(ix.ST, 0, None).sum())
-    k = ix.names.index("strategy")
-    return float(ix.ST_conf[k] / total) if total > 0 else None
+    pair = f"the choice between {contrast[0]} and the best alternative, {contrast[1]}"
+    if s.get("constant"):
+        return (f"The outcome was the same in all {s['runs']} runs of the sensitivity analysis, "
+                "so there is no variance to share between the conditions and the strategy.")
+    said = (f"{a['estimate']:.0%} ±{100 * a['half_width']:.0f} points (Sobol total index of "
+            f"the strategy, {s['samples']} base samples, {s['runs']} runs)")
+    if a.get("too_few_runs"):
+        return (f"How much of the outcome's variance {pair}, explains across the priors of "
+                f"the objective conditions: too few runs to say. The estimate, {said}, is "
+                f"wider than ±{100 * s['precision']:.0f} points; about {a['samples_needed']} "
+                f"base samples ({a['runs_needed']} runs) would be needed, an estimate that "
+                "takes the half-width to shrink as one over the square root of the samples.")
+    return (f"Across the priors of the objective conditions, {pair}, explains {said} of the "
+            "outcome's variance, its interactions with the conditions included; the "
+            "conditions alone explain the rest.")
 
 
 def _num(x: float) -> float | None:
@@ -543,7 +580,7 @@ def _answer(probs, base, best, averaged, variance, final, o, late, favoured) -> 
             "averaged": averaged, "variance": variance}
 
 
-def _identification(sc, post, agency) -> list[str]:
+def _identification(sc, post, sens: dict[str, Any]) -> list[str]:
     paras = [
         "The record shows only the strategy actually followed. Every counterfactual number "
         "here rests on the model's mechanisms and on the priors of their strengths, not on "
@@ -556,7 +593,7 @@ def _identification(sc, post, agency) -> list[str]:
     ]
     if post is None:
         paras.append("No calibration was available, so the theories were weighed equally.")
+    agency = agency_sentence(sens)
     if agency is not None:
-        paras.append(f"Across the priors of the objective conditions, the strategy explains "
-                     f"{agency:.0%} of the outcome's variance (Sobol total indices).")
+        paras.append(agency)
     return paras

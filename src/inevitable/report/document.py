@@ -13,6 +13,7 @@ from typing import Any
 
 from inevitable.report import bounds as bnd
 from inevitable.report import discrimination as dsc
+from inevitable.report import sensitivity as sens
 from inevitable.report import uncertainty as unc
 from inevitable.report.figures import Figure, build_figures
 from inevitable.report.tables import (
@@ -29,7 +30,6 @@ from inevitable.report.tables import (
     key_numbers,
     posterior_table,
     reproducibility_table,
-    sensitivity_table,
     theory_name,
 )
 
@@ -208,14 +208,18 @@ def _fans(v: dict[str, Any], nums: Numbers, figs: dict[str, Figure]) -> Section:
 
 
 def _agency(v: dict[str, Any], nums: Numbers, figs: dict[str, Figure]) -> Section:
-    sens = v["sensitivity"]
-    return Section("agency", "Structure or agency?", [
-        Para(f"How much of the variation in {sens['outcome']} does the Opposition's strategy "
-             "explain, and how much the objective conditions? The strategy's share (agency) "
-             f"is {nums('sensitivity.agency_share', 'prob')} of the summed total Sobol "
-             "indices; the rest belongs to the conditions (structure). A total index well "
-             "above the first-order one means the factor matters through its interactions."),
-        figs["fig-sensitivity"], sensitivity_table(v, nums)])
+    s = Section("agency", "Structure or agency?",
+                [Para(p) for p in sens.agency_paragraphs(v, nums)])
+    s.blocks += [figs["fig-sensitivity"], sens.sensitivity_table(v, nums)]
+    table = sens.convergence_table(v, nums)
+    if table is not None:
+        s.blocks += [Para("Enough base samples? The same indices from the first eighth, "
+                          "quarter and half of the design's base samples, and from all of "
+                          "them: an index that still moves between the last two by more "
+                          "than its interval was not settled."),
+                     figs["fig-sensitivity-convergence"],
+                     Details("The indices against the base samples", [table])]
+    return s
 
 
 def _conditions(v: dict[str, Any], nums: Numbers) -> Section:

@@ -18,10 +18,12 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from inevitable.report import static
+from inevitable.report.sensitivity import agency_title
 from inevitable.report.style import (
     FONT,
     GAP_PAIR,
     VERDICT_COLOURS,
+    factor_colours,
     month_date,
     rgba,
     series_label,
@@ -234,15 +236,54 @@ def sensitivity_figure(verdict: dict[str, Any], nums: Numbers) -> Figure:
                              hovertemplate="%{y}: %{x:.3f}<extra>" + label + "</extra>"))
     fig.update_layout(barmode="group")
     fig.update_xaxes(title=f"share of the variance of {s['outcome']}")
-    share = nums("sensitivity.agency_share", "prob")
-    caption = (f"Structure versus agency: Sobol indices of {s['outcome']} over the priors of "
-               "the objective conditions and the choice of strategy, with 95% half-widths. "
-               f"The strategy's share of the summed total indices (agency) is {share}; the "
-               "rest is structure.")
+    caption = ("Structure versus agency: Sobol indices of " + s["outcome"] + " over the priors "
+               "of the objective conditions and the choice of strategy"
+               + (f" between {s['contrast'][0]} and the best alternative, {s['contrast'][1]}"
+                  if s.get("contrast") else "")
+               + ", with 95% bootstrap half-widths. The strategy's total index is the share "
+               f"of agency ({agency_title(verdict, nums)}); the rest is structure.")
     return Figure("fig-sensitivity", "Structure or agency?", caption,
-                  _layout(fig, f"Structure vs agency (agency share {share})",
+                  _layout(fig, f"Structure vs agency ({agency_title(verdict, nums)})",
                           height=120 + 50 * len(names)),
                   lambda: static.sensitivity(verdict))
+
+
+def convergence_figure(verdict: dict[str, Any], nums: Numbers) -> Figure | None:
+    """The Sobol indices against the base samples N (nested prefixes of one design)."""
+    s = verdict["sensitivity"]
+    levels = [lv for lv in s.get("convergence") or [] if not lv.get("constant")]
+    if not levels:
+        return None
+    xs = [lv["samples"] for lv in levels]
+    colours = factor_colours(s["names"])
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True,
+                        subplot_titles=["first order (alone)", "total (with interactions)"])
+    k = len(s["names"])
+    for col, key in ((1, "S1"), (2, "ST")):
+        for i, name in enumerate(s["names"]):
+            dodge = 2 ** (0.05 * (i - (k - 1) / 2))  # bars side by side, not stacked
+            fig.add_trace(go.Scatter(
+                x=[x * dodge for x in xs], y=[lv[key][i] for lv in levels],
+                mode="lines+markers", name=name, customdata=xs,
+                legendgroup=name, showlegend=col == 1,
+                line={"color": colours[name], "width": 2},
+                error_y={"type": "data", "array": [lv[f"{key}_conf"][i] or 0 for lv in levels],
+                         "color": colours[name], "thickness": 1},
+                hovertemplate="N = %{customdata}: %{y:.3f}<extra>" + name + "</extra>"),
+                row=1, col=col)
+        fig.update_xaxes(type="log", tickvals=xs, ticktext=[str(x) for x in xs],
+                         title="base samples N", row=1, col=col)
+    fig.update_yaxes(title=f"Sobol index of {s['outcome']}", row=1, col=1)
+    caption = (f"The Sobol indices of {s['outcome']} from the first N base samples of the "
+               f"same {nums('sensitivity.samples', 'int')}-sample design (nested prefixes, "
+               "no extra runs), with 95% bootstrap half-widths. Bars that shrink about as "
+               "one over the square root of N and estimates that stop moving mean N was "
+               f"enough; a finding needs a half-width of at most "
+               f"{nums('sensitivity.precision', 'index')}.")
+    return Figure("fig-sensitivity-convergence", "Enough base samples?", caption,
+                  _layout(fig, "Sobol indices against the base samples", height=440,
+                          panels=True),
+                  lambda: static.convergence(verdict, colours))
 
 
 def posterior_figure(verdict: dict[str, Any], nums: Numbers) -> Figure:
@@ -316,7 +357,7 @@ def claims_figure(verdict: dict[str, Any], nums: Numbers) -> Figure | None:
 
 
 BUILDERS = (curve_figure, compare_figure, gap_figure, fans_figure, sensitivity_figure,
-            posterior_figure, claims_figure, assumptions_figure)
+            convergence_figure, posterior_figure, claims_figure, assumptions_figure)
 
 
 def build_figures(verdict: dict[str, Any], nums: Numbers) -> dict[str, Figure]:

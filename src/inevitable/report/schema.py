@@ -199,6 +199,34 @@ class SeriesInfo(_Open):
     doc: str | None = None
 
 
+class SobolLevel(_Open):
+    """The Sobol indices from the first ``samples`` base samples of the design."""
+
+    samples: int = Field(ge=1)
+    runs: int = Field(ge=0)
+    S1: list[Num]
+    S1_conf: list[Num]
+    ST: list[Num]
+    ST_conf: list[Num]
+    constant: bool | None = None
+
+
+class AgencyFinding(_Open):
+    """The share of agency (the strategy's total index) as a finding, gated on its width."""
+
+    estimate: Num = Field(default=None, ge=0, le=1)
+    half_width: Num = Field(default=None, ge=0)
+    too_few_runs: bool
+    samples_needed: int | None = Field(default=None, ge=1)
+    runs_needed: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _needs(self) -> AgencyFinding:
+        if self.too_few_runs and (self.samples_needed is None or self.runs_needed is None):
+            raise ValueError("too few runs, but no samples_needed and runs_needed")
+        return self
+
+
 class Sensitivity(_Open):
     outcome: str
     names: list[str] = Field(min_length=1)
@@ -207,13 +235,40 @@ class Sensitivity(_Open):
     ST: list[Num]
     ST_conf: list[Num]
     agency_share: Num = Field(default=None, ge=0, le=1)
+    # the two-level strategy factor, the gate and the convergence record (absent in
+    # verdicts written before them)
+    contrast: list[str] | None = Field(default=None, min_length=2, max_length=2)
+    samples: int | None = Field(default=None, ge=1)
+    replicates: int | None = Field(default=None, ge=1)
+    runs: int | None = Field(default=None, ge=0)
+    precision: Num = Field(default=None, gt=0)
+    constant: bool | None = None
+    agency: AgencyFinding | None = None
+    S1_samples_needed: list[int | None] | None = None
+    ST_samples_needed: list[int | None] | None = None
+    convergence: list[SobolLevel] | None = None
 
     @model_validator(mode="after")
     def _aligned(self) -> Sensitivity:
         n = len(self.names)
-        for key in ("S1", "S1_conf", "ST", "ST_conf"):
-            if len(getattr(self, key)) != n:
-                raise ValueError(f"{key} has {len(getattr(self, key))} values for {n} names")
+        for key in ("S1", "S1_conf", "ST", "ST_conf", "S1_samples_needed",
+                    "ST_samples_needed"):
+            values = getattr(self, key)
+            if values is not None and len(values) != n:
+                raise ValueError(f"{key} has {len(values)} values for {n} names")
+        for j, lv in enumerate(self.convergence or []):
+            for key in ("S1", "S1_conf", "ST", "ST_conf"):
+                if len(getattr(lv, key)) != n:
+                    raise ValueError(f"convergence[{j}].{key} has {len(getattr(lv, key))} "
+                                     f"values for {n} names")
+        sizes = [lv.samples for lv in self.convergence or []]
+        if any(a >= b for a, b in pairwise(sizes)):
+            raise ValueError(f"convergence samples {sizes} do not grow")
+        if sizes and self.samples is not None and sizes[-1] != self.samples:
+            raise ValueError(f"the last convergence level has {sizes[-1]} samples, the "
+                             f"design {self.samples}")
+        if self.contrast is not None and "strategy" not in self.names:
+            raise ValueError("a strategy contrast, but no factor 'strategy'")
         return self
 
 

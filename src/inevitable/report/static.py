@@ -165,6 +165,35 @@ def sensitivity(verdict: dict[str, Any]) -> Figure:
     return fig
 
 
+def convergence(verdict: dict[str, Any], colours: dict) -> Figure:
+    """The Sobol indices against the base samples, first order and total side by side."""
+    s = verdict["sensitivity"]
+    levels = [lv for lv in s.get("convergence") or [] if not lv.get("constant")]
+    xs = [lv["samples"] for lv in levels]
+    names = s["names"]
+    fig = _figure(7, 3.9)
+    axes = fig.subplots(1, 2, sharey=True)
+    nan = float("nan")
+    for ax, key, title in ((axes[0], "S1", "first order (alone)"),
+                           (axes[1], "ST", "total (with interactions)")):
+        for i, name in enumerate(names):
+            dodge = 2 ** (0.05 * (i - (len(names) - 1) / 2))  # bars side by side, not stacked
+            ys = [lv[key][i] if lv[key][i] is not None else nan for lv in levels]
+            err = [lv[f"{key}_conf"][i] or 0.0 for lv in levels]
+            ax.errorbar([x * dodge for x in xs], ys, yerr=err, marker="o", markersize=3,
+                        capsize=2, linewidth=1.2, color=colours[name], label=name)
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(xs, [str(x) for x in xs])
+        ax.minorticks_off()
+        ax.set_xlabel("base samples N")
+        ax.set_title(title, loc="left")
+    axes[0].set_ylabel(f"Sobol index of {s['outcome']}")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(names), 4),
+               frameon=False, fontsize=7)
+    return fig
+
+
 def posterior(verdict: dict[str, Any], colours: dict) -> Figure:
     post = verdict["theories"]["posterior"]
     fig = _figure(4, 3)

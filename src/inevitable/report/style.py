@@ -39,6 +39,13 @@ def strategy_colours(verdict: dict[str, Any]) -> dict[str, str]:
     return {s: STRATEGY_COLOURS[i % len(STRATEGY_COLOURS)] for i, s in enumerate(names)}
 
 
+def factor_colours(names: list[str]) -> dict[str, str]:
+    """A colour per factor of a sensitivity analysis, the strategy always black."""
+    others = [n for n in names if n != "strategy"]
+    out = {n: OKABE_ITO[i % (len(OKABE_ITO) - 1)] for i, n in enumerate(others)}
+    return {**out, **({"strategy": "#000000"} if "strategy" in names else {})}
+
+
 def month_date(label: str) -> str | int:
     """``1923-06`` -> ``1923-06-01``: plotly and matplotlib read it as a date."""
     if len(label) == 7 and label[4] == "-":

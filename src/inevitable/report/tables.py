@@ -228,20 +228,6 @@ def fans_table(verdict: dict[str, Any], nums: Numbers) -> Table:
     return t
 
 
-def sensitivity_table(verdict: dict[str, Any], nums: Numbers) -> Table:
-    s = verdict["sensitivity"]
-    t = Table("table-sensitivity", f"Sobol indices of {s['outcome']}: the share of its "
-              "variance each factor explains alone (first order) and with its interactions "
-              "(total), with 95% half-widths", ["factor", "first order", "±", "total", "±"],
-              [False, True, True, True, True])
-    for i, name in enumerate(s["names"]):
-        t.rows.append([name, nums(f"sensitivity.S1[{i}]", "index"),
-                       nums(f"sensitivity.S1_conf[{i}]", "index"),
-                       nums(f"sensitivity.ST[{i}]", "index"),
-                       nums(f"sensitivity.ST_conf[{i}]", "index")])
-    return t
-
-
 def discovery_tables(verdict: dict[str, Any], nums: Numbers) -> list[Table]:
     found = Table("table-discovery", "Conditions under which the outcome is avoided "
                   "(scenario discovery, PRIM)",
