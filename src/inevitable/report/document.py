@@ -217,7 +217,7 @@ def _agency(v: dict[str, Any], nums: Numbers, figs: dict[str, Figure]) -> Sectio
                           "quarter and half of the design's base samples, and from all of "
                           "them: an index that still moves between the last two by more "
                           "than its interval was not settled."),
-                     figs["fig-sensitivity-convergence"],
+                     *[figs[k] for k in ("fig-sensitivity-convergence",) if k in figs],
                      Details("The indices against the base samples", [table])]
     return s
 

@@ -58,7 +58,9 @@ def agency_paragraphs(v: dict[str, Any], nums: Numbers) -> list[str]:
              f"±{nums('sensitivity.agency.half_width', 'index')}")
     if s.get("constant"):
         found = (f"{o} was the same in every run, so there is no variance to share between "
-                 "the conditions and the strategy.")
+                 f"the conditions and the strategy: the strategy's total index reads {share} "
+                 f"there, and means nothing (a finding needs ±{gate} on a design whose runs "
+                 "differ).")
     elif a.get("too_few_runs"):
         found = (f"Agency: too few runs to say. The strategy's total index, {share}, is wider "
                  f"than the ±{gate} a finding needs (95% bootstrap half-width); about "
