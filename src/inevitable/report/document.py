@@ -216,9 +216,12 @@ def _agency(v: dict[str, Any], nums: Numbers, figs: dict[str, Figure]) -> Sectio
         s.blocks += [Para("Enough base samples? The same indices from the first eighth, "
                           "quarter and half of the design's base samples, and from all of "
                           "them: an index that still moves between the last two by more "
-                          "than its interval was not settled."),
-                     figs["fig-sensitivity-convergence"],
-                     Details("The indices against the base samples", [table])]
+                          "than its interval was not settled.")]
+        # no figure when the outcome never varied at any level (convergence_figure
+        # plots only levels with variance); the table still says so
+        if "fig-sensitivity-convergence" in figs:
+            s.blocks.append(figs["fig-sensitivity-convergence"])
+        s.blocks.append(Details("The indices against the base samples", [table]))
     return s
 
 
