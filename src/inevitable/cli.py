@@ -335,6 +335,9 @@ def calibrate_cmd(
     replicates: Annotated[int, typer.Option(help="runs averaged per particle")] = 1,
     seed: Annotated[int, typer.Option(help="seed of the whole calibration")] = 0,
     set_: Annotated[list[str], typer.Option("--set", metavar="KEY=VALUE")] = [],  # noqa: B006
+    nuisance: Annotated[bool, typer.Option(
+        help="draw every other parameter with a prior from it in each proposal and keep "
+             "its values with the particles")] = True,
     backend: Backend = "processes",
     workers: Workers = None,
     scheduler: Scheduler = None,
@@ -353,7 +356,7 @@ def calibrate_cmd(
     post = calibrate(sc, _names(params), theories, particles=particles, generations=generations,
                      seed=seed, until=until, replicates=replicates, backend=backend,
                      workers=workers, scheduler=scheduler, store=results, fixed=fixed,
-                     progress=_progress(), command=command)
+                     progress=_progress(), command=command, nuisance=nuisance)
     out.print(post.table())
     with writing(out_file):
         post.save(out_file, command=command)

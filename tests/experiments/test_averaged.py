@@ -119,3 +119,35 @@ def test_unfixed_parameters_are_drawn_from_their_priors():
     assert [d.params for d in again] == [d.params for d in draws]  # reproducible
     later = plan(sc, {"A": 1.0}, 10, seeds=1, seed=3, start=400)
     assert later[0].seeds[0] == 3 + 400 and later[0].params != draws[0].params
+
+
+def test_the_draws_take_nuisance_values_from_the_particles_unless_a_prior_replaces_them():
+    sc = as_scenario("toy")
+    post = toy_posterior([0.2, 0.8, 0.2, 0.8], ["A", "A", "B", "B"])
+    post = Posterior(**{**{f: getattr(post, f) for f in (
+        "scenario", "scenario_hash", "params", "kinds", "priors", "theories", "fixed",
+        "targets", "theta", "theory", "weights", "distances", "errors", "epsilons",
+        "history", "n_simulations", "settings")},
+        "nuisance": ["hazard"], "nuisance_kinds": ["float"],
+        "nuisance_priors": {"hazard": prior_to_json(sc.priors["hazard"])},
+        "nuisance_values": np.array([[0.01], [0.09], [0.02], [0.08]])})
+    assert uncertain(sc, post) == []
+    weights = post.theory_probabilities
+    draws = plan(sc, weights, 400, seeds=1, seed=0, posterior=post)
+    pairs = {(d.theory, d.params["effect"], d.params["hazard"]) for d in draws}
+    assert pairs == {("A", 0.2, 0.01), ("A", 0.8, 0.09), ("B", 0.2, 0.02), ("B", 0.8, 0.08)}
+    # a sceptical prior wins over the stored values, given to plan ...
+    from inevitable.engine.params import Uniform
+
+    sceptic = plan(sc, weights, 400, seeds=1, seed=0, posterior=post,
+                   priors={"hazard": Uniform(low=0.03, high=0.04)})
+    h = np.array([d.params["hazard"] for d in sceptic])
+    assert h.min() >= 0.03 and h.max() <= 0.04
+    assert {d.params["effect"] for d in sceptic} == {0.2, 0.8}
+    # ... or written into the scenario (verdict --prior): the stored values were drawn
+    # under another prior, so they no longer stand for it
+    other = sc.with_priors({"hazard": {"dist": "uniform", "low": 0.03, "high": 0.04}})
+    assert uncertain(other, post) == ["hazard"]
+    h = np.array([d.params["hazard"] for d in plan(other, weights, 400, seeds=1, seed=0,
+                                                   posterior=post)])
+    assert h.min() >= 0.03 and h.max() <= 0.04

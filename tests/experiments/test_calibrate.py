@@ -230,3 +230,71 @@ def test_validation_predicts_held_out_targets_and_checks_the_scale():
     bad = validate(gauss(extra=extra_bad), ["mu"], ["A"], cutoff="1", particles=50,
                    generations=2, reps=20, seed=0, backend="serial", progress=False)
     assert not bad.predictions[0].inside and bad.predictions[0].error > 50
+
+
+# -- nuisance parameters --------------------------------------------------------------
+# the Gaussian model with n calibrated and mu left as a nuisance parameter: the record
+# (xbar = 1, sd 0.25, from 100 draws) rules out most of mu's prior uniform(-5, 5)
+NUIS = parse("""
+name: gauss-nuis
+title: Gaussian test model with a nuisance mean
+mechanisms: [test-gauss]
+time: {unit: tick, steps: 2}
+parameters:
+  n: {value: 100, prior: {dist: uniform, low: 80, high: 120}, source: t}
+outcomes:
+  xbar: {final: xbar, kind: number, doc: the sample mean plus 100}
+targets:
+- {id: xbar, quantity: xbar, date: "1", value: 1.0, sd: 0.25, source: t}
+""", "gauss-nuis.yaml")
+NUIS_KW = dict(theories="A", particles=40, generations=3, seed=5, backend="serial",
+               progress=False)
+
+
+def test_the_calibration_conditions_the_nuisance_parameters_on_the_record():
+    post = calibrate(NUIS, ["n"], **NUIS_KW)
+    assert post.nuisance == ["mu"] and post.settings["nuisance"] is True
+    assert post.nuisance_values.shape == (40, 1)
+    mu = np.array([p["mu"] for p in post.particles])
+    assert np.array_equal(mu, post.nuisance_values[:, 0])  # runs got the stored values
+    assert all(isinstance(p["n"], int) for p in post.particles)
+    mean = float(post.weights @ mu)
+    sd = math.sqrt(float(post.weights @ (mu - mean) ** 2))
+    # the prior has mean 0 and sd 10 / sqrt(12) = 2.9; the record puts mu near 1
+    assert abs(mean - 1.0) < 0.3 and sd < 0.5
+    assert mu.min() > -1 and mu.max() < 3
+    # every proposal draws its nuisance values afresh, seeded by its coordinates
+    assert calibrate(NUIS, ["n"], **NUIS_KW).to_dict() == post.to_dict()
+    # off, the nuisance parameter stays at its value and the posterior carries none
+    plain = calibrate(NUIS, ["n"], nuisance=False, **{**NUIS_KW, "generations": 1})
+    assert plain.nuisance == [] and "mu" not in plain.particles[0]
+    assert plain.settings["nuisance"] is False
+
+
+def test_a_posterior_with_nuisance_values_round_trips_and_an_old_file_still_loads(tmp_path):
+    post = calibrate(NUIS, ["n"], **{**NUIS_KW, "particles": 20, "generations": 2})
+    path = post.save(tmp_path / "post.json")
+    data = json.loads(path.read_text())
+    assert data["nuisance"] == ["mu"] and data["nuisance_kinds"] == ["float"]
+    assert all(len(p["nuisance"]) == 1 for p in data["particles"])
+    back = Posterior.load(path)
+    assert back.to_dict() == post.to_dict()
+    assert back.particles == post.particles
+    assert np.array_equal(back.nuisance_values, post.nuisance_values)
+    # a file written before nuisance values were kept: loads, and carries none
+    for key in ("nuisance", "nuisance_kinds", "nuisance_priors"):
+        del data[key]
+    for p in data["particles"]:
+        del p["nuisance"]
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(data))
+    was = Posterior.load(old)
+    assert was.nuisance == [] and was.nuisance_values.shape == (20, 0)
+    assert [{k: v for k, v in p.items() if k != "mu"} for p in post.particles] == \
+        was.particles
+    # a particle with the wrong number of nuisance values is one clear error
+    data = json.loads(path.read_text())
+    data["particles"][3]["nuisance"] = [0.1, 0.2]
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match="nuisance values do not match"):
+        Posterior.load(path)

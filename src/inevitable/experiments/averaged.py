@@ -1,8 +1,9 @@
 """Posterior-predictive, model-averaged arms: every run carries all of its uncertainty.
 
 A headline chance at the scenario's default parameters holds only luck. Here
-each draw picks a theory (in proportion to the theory posterior), the
-calibrated parameters from that theory's posterior particles (by weight),
+each draw picks a theory (in proportion to the theory posterior), one of
+that theory's posterior particles (by weight) for the calibrated parameters
+and, when the calibration drew them, the nuisance parameters it ran with,
 and every other parameter with a prior from its prior; the draw then runs
 on ``k`` seeds. Every strategy runs on the same draws and seeds (common
 random numbers), so two arms differ only through the strategy, and a paired
@@ -44,8 +45,17 @@ class Draw:
 
 def uncertain(sc: Scenario, posterior=None, fixed: Mapping[str, Any] | None = None
               ) -> list[str]:
-    """Parameters drawn from their priors: those with one, not calibrated, not fixed."""
+    """Parameters drawn from their priors: those with one, not in the posterior, not fixed.
+
+    A posterior whose calibration drew the nuisance parameters carries their
+    values in its particles, conditioned on the record, so they come from
+    there; but only while the scenario's prior is the one they were drawn
+    from (``Posterior.carries``): a replaced prior is drawn from instead.
+    """
     calibrated = set(posterior.params) if posterior is not None else set()
+    if posterior is not None:
+        calibrated |= {n for n in getattr(posterior, "nuisance", ())
+                       if n in sc.priors and posterior.carries(n, sc.priors[n])}
     held = set(fixed or {})
     return [n for n in sorted(sc.priors)
             if n not in calibrated and n not in held and n not in NOT_DRAWN]
@@ -85,7 +95,8 @@ def plan(sc: Scenario, weights: Mapping[str | None, float], n_draws: int, *, see
     ``weights``: the theory posterior (``{None: 1}`` for a scenario without
     theories). ``fixed`` parameters are held at their values in every draw;
     ``priors`` replaces the priors of some parameters (a sceptical prior),
-    calibrated ones included.
+    calibrated ones and those whose values the posterior's particles carry
+    included.
     Draw ``i`` runs on seeds ``seed + i * seeds .. + seeds - 1``.
     """
     counts = allocate(weights, n_draws, minimum)
@@ -93,8 +104,8 @@ def plan(sc: Scenario, weights: Mapping[str | None, float], n_draws: int, *, see
     # holding one leaves the others' draws as they were: common random numbers across
     # the points of a tipping curve
     names = uncertain(sc, posterior)
-    # a replaced prior wins over the calibration too: a sceptic's belief about a
-    # parameter is not what the record says of it
+    # a replaced prior wins over the calibration too (calibrated and nuisance values
+    # alike): a sceptic's belief about a parameter is not what the record says of it
     names += [n for n in (priors or {}) if n not in names]
     held = sc.check_overrides(dict(fixed or {}))
     out: list[Draw] = []

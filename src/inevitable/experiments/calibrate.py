@@ -10,6 +10,18 @@ next, and importance weights correct for proposing from the last population
 rather than from the prior. The posterior chance of a theory is the summed
 weight of its particles. docs/experiments.md gives the maths.
 
+Nuisance parameters. Every other parameter with a prior (not calibrated, not
+fixed, not the strategy or the theory) is by default drawn afresh from its
+prior for every proposal and run with it, and the accepted particles keep
+the values they ran with. The posterior is then the joint one, calibrated
+and nuisance parameters alike conditioned on the record, and the verdict
+can draw whole particles instead of pairing fitted parameters with prior
+draws the calibration never checked (docs/odd.md Appendix C item 25). The
+kernel and the importance weights stay over the calibrated parameters: the
+nuisance part of every proposal, in every generation, is its prior, so it
+appears in the numerator and the denominator of the weight alike and
+cancels.
+
 Determinism. The answer must not depend on the backend, the number of
 workers or the order in which runs finish. So every random choice of the
 algorithm is made here, in the driving process: proposal ``i`` of generation
@@ -59,6 +71,9 @@ class Space:
     kinds: tuple[str, ...]
     theories: tuple[str | None, ...]
     fixed: Mapping[str, Any]
+    nuisance: tuple[str, ...] = ()
+    nuisance_priors: tuple[Any, ...] = ()
+    nuisance_kinds: tuple[str, ...] = ()
 
     @property
     def dim(self) -> int:
@@ -87,9 +102,21 @@ class Space:
     def inside(self, theta: np.ndarray) -> bool:
         return bool(np.all(theta >= self.low) and np.all(theta <= self.high))
 
-    def run_params(self, model: int, theta: np.ndarray) -> dict[str, Any]:
-        return run_params(self.names, self.kinds, self.priors, self.fixed,
-                          self.theories[model], theta)
+    def nuisance_from_prior(self, rng: np.random.Generator) -> np.ndarray:
+        """One draw of the nuisance parameters from their priors, as runs get them."""
+        u = np.maximum(rng.random(len(self.nuisance)), np.finfo(float).tiny)
+        return np.array([float(p.ppf(ui)) for p, ui in zip(self.nuisance_priors, u,
+                                                           strict=True)])
+
+    def run_params(self, model: int, theta: np.ndarray,
+                   nuisance: np.ndarray | None = None) -> dict[str, Any]:
+        out = run_params(self.names, self.kinds, self.priors, self.fixed,
+                         self.theories[model], theta)
+        if self.nuisance:
+            assert nuisance is not None
+            out.update(run_params(self.nuisance, self.nuisance_kinds, self.nuisance_priors,
+                                  {}, None, nuisance))
+        return out
 
 
 def _names(value: Sequence[str] | str | None) -> list[str] | None:
@@ -101,8 +128,14 @@ def _names(value: Sequence[str] | str | None) -> list[str] | None:
 
 
 def space_of(sc: Scenario, params: Sequence[str] | str | None,
-             theories: Sequence[str] | str | None, fixed: Mapping[str, Any] | None) -> Space:
-    """Check what the user asked to calibrate; every mistake is one InputError line."""
+             theories: Sequence[str] | str | None, fixed: Mapping[str, Any] | None,
+             nuisance: bool = False) -> Space:
+    """Check what the user asked to calibrate; every mistake is one InputError line.
+
+    With ``nuisance``, every other parameter with a prior that the verdict
+    would draw (:func:`~inevitable.experiments.averaged.uncertain`) is drawn
+    from its prior in every proposal and kept with the particle.
+    """
     fixed = dict(fixed or {})
     if "theory" in fixed:
         raise InputError("choose theories with 'theories', not by fixing 'theory'", "--fixed")
@@ -151,8 +184,16 @@ def space_of(sc: Scenario, params: Sequence[str] | str | None,
     if not names and len(chosen) < 2:
         raise InputError("nothing to calibrate: name parameters with priors, or compare two "
                          "or more theories", "--params")
+    extra: list[str] = []
+    if nuisance:
+        from inevitable.experiments.averaged import NOT_DRAWN
+
+        extra = [n for n in sorted(sc.priors) if n not in seen and n not in fixed
+                 and n not in NOT_DRAWN]
     return Space(tuple(names), tuple(sc.priors[n] for n in names),
-                 tuple(sc.decls[n].kind for n in names), tuple(chosen), fixed)
+                 tuple(sc.decls[n].kind for n in names), tuple(chosen), fixed,
+                 tuple(extra), tuple(sc.priors[n] for n in extra),
+                 tuple(sc.decls[n].kind for n in extra))
 
 
 def run_seed(seed: int, generation: int, index: int, replicate: int) -> int:
@@ -172,6 +213,7 @@ class Population:
     weight: np.ndarray  # (N,)
     distance: np.ndarray  # (N,) mean distance of the particle's accepted replicates
     errors: np.ndarray  # (N, targets) mean standardised errors of those replicates
+    nuisance: np.ndarray  # (N, k) the nuisance values each particle ran with
 
     def model_probs(self, n_models: int) -> np.ndarray:
         return np.bincount(self.model, weights=self.weight, minlength=n_models)
@@ -237,11 +279,18 @@ class Proposer:
             self.kmodel = _model_kernel(self.probs)
             self.scales = kernel_scales(prev, space)
 
-    def __call__(self, i: int) -> tuple[int, np.ndarray]:
+    def __call__(self, i: int) -> tuple[int, np.ndarray, np.ndarray]:
+        """Theory, calibrated parameters and nuisance values of proposal ``i``.
+
+        The nuisance values come from a generator of their own, so turning
+        them on leaves the calibrated proposals' draws as they were.
+        """
         rng = np.random.default_rng([self.seed, self.generation, i])
         sp = self.space
+        nu = sp.nuisance_from_prior(np.random.default_rng([self.seed, self.generation, i,
+                                                           0x4E55]))
         if self.prev is None:
-            return int(rng.integers(len(sp.theories))), sp.from_prior(rng)
+            return int(rng.integers(len(sp.theories))), sp.from_prior(rng), nu
         for _ in range(MAX_TRIES):
             m_from = _pick(rng, self.probs)
             m = _pick(rng, self.kmodel[m_from])
@@ -249,7 +298,7 @@ class Proposer:
             k = members[_pick(rng, self.prev.weight[members])]
             theta = self.prev.theta[k] + self.scales[m] * rng.standard_normal(sp.dim)
             if sp.inside(theta):
-                return m, theta
+                return m, theta, nu
         raise RuntimeError("perturbed particles keep leaving the prior's support")
 
     def log_weight(self, model: np.ndarray, theta: np.ndarray) -> np.ndarray:
@@ -259,7 +308,9 @@ class Proposer:
         by the last generation's probabilities, move it with the model kernel,
         pick one of its particles by weight, perturb it (Toni & Stumpf 2010).
         Proposals outside the support are redrawn whole, which only rescales
-        every weight by the same constant.
+        every weight by the same constant. Nuisance parameters are left out on
+        purpose: they are proposed from their prior, so their density is the
+        same factor in the prior and in the proposal and cancels.
         """
         if self.prev is None:
             return np.zeros(len(model))  # proposed from the prior: the weight is b alone
@@ -283,6 +334,7 @@ class _Evaluated:
     index: int
     model: int
     theta: np.ndarray
+    nuisance: np.ndarray
     distances: list[float]  # one per replicate
     errors: list[list[float]]  # per replicate, each target's standardised error
 
@@ -318,6 +370,7 @@ def calibrate(
     fixed: Mapping[str, Any] | None = None,
     alpha: float = 0.5,
     command: str | None = None,
+    nuisance: bool = True,
 ) -> Posterior:
     """Calibrate ``params`` and choose among ``theories`` by ABC-SMC on the targets.
 
@@ -329,18 +382,22 @@ def calibrate(
     ``replicates`` times; its weight counts the runs within tolerance.
     ``fixed``: other parameters set for every run. ``alpha``: the quantile of
     a generation's accepted distances that becomes the next tolerance.
-    With ``store``, every run is kept and a repeated (or interrupted)
-    calibration reuses them and reaches the same posterior.
+    ``nuisance``: draw every other parameter with a prior from its prior in
+    each proposal and keep its values with the particles (see the module
+    doc); off, those parameters stay at the scenario's values while
+    calibrating and the posterior carries none. With ``store``, every run
+    is kept and a repeated (or interrupted) calibration reuses them and
+    reaches the same posterior.
     """
     sc = as_scenario(scenario)
     _check_settings(particles, generations, replicates, seed, alpha)
-    space = space_of(sc, params, theories, fixed)
+    space = space_of(sc, params, theories, fixed, nuisance)
     chosen = tg.select(sc, _names(targets), until)
     probe_names = tg.probes(chosen)
     settings = {"particles": particles, "generations": generations, "seed": seed,
                 "replicates": replicates, "alpha": alpha,
                 "until": None if until is None else str(until),
-                "targets_requested": _names(targets)}
+                "targets_requested": _names(targets), "nuisance": bool(nuisance)}
 
     own_store = store is not None and not isinstance(store, RunStore)
     db = RunStore(store) if own_store else store
@@ -350,17 +407,17 @@ def calibrate(
     def evaluate(gen: int, proposer: Proposer, start: int, stop: int) -> list[_Evaluated]:
         nonlocal computed
         drawn = [(i, *proposer(i)) for i in range(start, stop)]
-        specs = [RunSpec(params=space.run_params(m, th), seed=run_seed(seed, gen, i, b))
-                 for i, m, th in drawn for b in range(replicates)]
+        specs = [RunSpec(params=space.run_params(m, th, nu), seed=run_seed(seed, gen, i, b))
+                 for i, m, th, nu in drawn for b in range(replicates)]
         res = sweep(sc, specs, backend=be, store=db, probes=probe_names, progress=progress,
                     label=f"calibrate: generation {gen + 1}/{generations}", experiment=exp)
         computed += res.computed
         errs = [tg.errors(chosen, tg.simulated(chosen, f, probe_names, pv))
                 for f, pv in zip(res.finals, res.probes or [()] * len(specs), strict=True)]
         dists = [tg.rms(e) for e in errs]
-        return [_Evaluated(i, m, th, dists[n * replicates:(n + 1) * replicates],
+        return [_Evaluated(i, m, th, nu, dists[n * replicates:(n + 1) * replicates],
                            errs[n * replicates:(n + 1) * replicates])
-                for n, (i, m, th) in enumerate(drawn)]
+                for n, (i, m, th, nu) in enumerate(drawn)]
 
     try:
         exp = None
@@ -386,7 +443,11 @@ def calibrate(
         theory=[space.theories[m] for m in pop.model], weights=pop.weight,
         distances=pop.distance, errors=pop.errors, epsilons=epsilons, history=history,
         n_simulations=n_sims, settings=settings, command=command, stopped=stopped,
-        computed=computed)
+        computed=computed, nuisance=list(space.nuisance),
+        nuisance_kinds=list(space.nuisance_kinds),
+        nuisance_priors={n: prior_to_json(p)
+                         for n, p in zip(space.nuisance, space.nuisance_priors, strict=True)},
+        nuisance_values=pop.nuisance)
 
 
 class _Say:
@@ -454,6 +515,8 @@ def _smc(space: Space, seed: int, particles: int, generations: int, replicates: 
         model = np.array([e.model for e, _ in accepted], dtype=np.int64)
         theta = np.array([e.theta for e, _ in accepted], dtype=float).reshape(
             particles, space.dim)
+        nu = np.array([e.nuisance for e, _ in accepted], dtype=float).reshape(
+            particles, len(space.nuisance))
         b = np.array([bb for _, bb in accepted], dtype=float)
         logw = proposer.log_weight(model, theta) + np.log(b)
         w = np.exp(logw - logw.max())
@@ -461,7 +524,7 @@ def _smc(space: Space, seed: int, particles: int, generations: int, replicates: 
         dist = np.array([np.mean([d for d in e.distances if d <= eps]) for e, _ in accepted])
         errs = np.array([np.mean([r for d, r in zip(e.distances, e.errors, strict=True)
                                   if d <= eps], axis=0) for e, _ in accepted])
-        prev = Population(model, theta, w, dist, errs)
+        prev = Population(model, theta, w, dist, errs, nu)
         prev_accepted = [d for e, _ in accepted for d in e.distances if d <= eps]
         epsilons.append(eps)
         probs = prev.model_probs(len(space.theories))

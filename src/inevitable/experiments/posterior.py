@@ -6,6 +6,12 @@ generation, and the provenance needed to trust and reproduce it (scenario
 name and content hash, code version, seed, settings and, when given, the
 command that regenerates it). It saves to JSON and loads back exactly, and
 draws parameter sets by weight for posterior-predictive runs.
+
+A calibration that drew the nuisance parameters (the other parameters with
+priors) also keeps, per particle, the nuisance values it ran with, so a
+particle is a whole parameter set the record was checked against. Files
+written before that have none; their nuisance parameters are then drawn
+from the priors by whoever runs them, as before.
 """
 
 from __future__ import annotations
@@ -77,8 +83,9 @@ class Posterior:
     """The last ABC-SMC population, with how it was obtained.
 
     ``theta`` holds the calibrated parameters as the sampler moved them
-    (integers unrounded); :attr:`particles` and :meth:`sample` give the
-    values runs receive.
+    (integers unrounded); ``nuisance_values`` the nuisance parameters
+    ``nuisance`` as drawn from their priors ``nuisance_priors`` (unrounded
+    too); :attr:`particles` and :meth:`sample` give the values runs receive.
     """
 
     scenario: str
@@ -102,10 +109,34 @@ class Posterior:
     command: str | None = None
     stopped: str | None = None
     computed: int = field(default=0, compare=False)  # runs not taken from a store
+    nuisance: list[str] = field(default_factory=list)
+    nuisance_kinds: list[str] = field(default_factory=list)
+    nuisance_priors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    nuisance_values: np.ndarray | None = None  # (particles, len(nuisance))
     _priors: list[Any] = field(init=False, repr=False, compare=False)
+    _nuisance_priors: list[Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._priors = [prior_from_json(self.priors[n]) for n in self.params]
+        self._nuisance_priors = [prior_from_json(self.nuisance_priors[n])
+                                 for n in self.nuisance]
+        if self.nuisance_values is None:
+            self.nuisance_values = np.zeros((len(self.weights), len(self.nuisance)))
+        self.nuisance_values = np.asarray(self.nuisance_values, dtype=float).reshape(
+            len(self.weights), len(self.nuisance))
+        if len(self.nuisance_kinds) != len(self.nuisance):
+            raise ValueError("nuisance kinds do not match the nuisance parameters")
+
+    def carries(self, name: str, prior: Any) -> bool:
+        """Whether runs should take ``name`` from the particles rather than from ``prior``.
+
+        Only when the particles hold values for it drawn from that very prior:
+        under another prior (a sceptic's, or a changed scenario) the stored
+        values answer a question nobody is asking, so the prior wins.
+        """
+        if name not in self.nuisance:
+            return False
+        return prior_from_json(self.nuisance_priors[name]) == prior
 
     # -- views -------------------------------------------------------------------
     @property
@@ -117,12 +148,21 @@ class Posterior:
                              if m == t)) for t in self.theories}
 
     def _run_params(self, i: int) -> dict[str, Any]:
-        return run_params(self.params, self.kinds, self._priors, self.fixed, self.theory[i],
-                          self.theta[i])
+        out = run_params(self.params, self.kinds, self._priors, self.fixed, self.theory[i],
+                         self.theta[i])
+        if self.nuisance:
+            assert self.nuisance_values is not None
+            out.update(run_params(self.nuisance, self.nuisance_kinds, self._nuisance_priors,
+                                  {}, None, self.nuisance_values[i]))
+        return out
 
     @property
     def particles(self) -> list[dict[str, Any]]:
-        """Each particle as the parameters a run gets (fixed ones and the theory included)."""
+        """Each particle as the parameters a run gets.
+
+        Calibrated, nuisance (when the calibration drew them) and fixed ones,
+        and the theory.
+        """
         return [self._run_params(i) for i in range(len(self.weights))]
 
     @property
@@ -202,6 +242,8 @@ class Posterior:
 
     # -- files ---------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
+        nu = self.nuisance_values
+        assert nu is not None
         return {
             "format": FORMAT,
             "scenario": self.scenario, "scenario_hash": self.scenario_hash,
@@ -215,11 +257,15 @@ class Posterior:
             "theory_probabilities": self.theory_probabilities,
             "summary": self.summary(),
             "fit": self.fit(),
+            "nuisance": self.nuisance, "nuisance_kinds": self.nuisance_kinds,
+            "nuisance_priors": self.nuisance_priors,
             "particles": [{"theory": self.theory[i],
                            "theta": [float(x) for x in self.theta[i]],
                            "weight": float(self.weights[i]),
                            "distance": _finite(self.distances[i]),
-                           "errors": [_finite(x) for x in self.errors[i]]}
+                           "errors": [_finite(x) for x in self.errors[i]],
+                           **({"nuisance": [float(x) for x in nu[i]]} if self.nuisance
+                              else {})}
                           for i in range(len(self.weights))],
         }
 
@@ -261,6 +307,14 @@ class Posterior:
             theta = np.array([[float(x) for x in p["theta"]] for p in parts],
                              dtype=float).reshape(len(parts), len(params))
             weights = np.array([float(p["weight"]) for p in parts])
+            # files from before nuisance parameters were kept have none of these fields
+            nuisance = [str(n) for n in data.get("nuisance", [])]
+            if nuisance and any(len(p["nuisance"]) != len(nuisance) for p in parts):
+                raise ValueError("particles' nuisance values do not match its nuisance "
+                                 "parameters")
+            nuisance_values = np.array(
+                [[float(x) for x in (p["nuisance"] if nuisance else [])] for p in parts],
+                dtype=float).reshape(len(parts), len(nuisance))
             if not (np.all(weights >= 0) and weights.sum() > 0):
                 raise ValueError("weights must be non-negative and not all zero")
             post = cls(
@@ -277,7 +331,11 @@ class Posterior:
                 epsilons=[math.inf if e is None else float(e) for e in data["epsilons"]],
                 history=list(data["history"]), n_simulations=int(data["n_simulations"]),
                 settings=dict(data["settings"]), code_version=str(data["code_version"]),
-                command=data.get("command"), stopped=data.get("stopped"))
+                command=data.get("command"), stopped=data.get("stopped"),
+                nuisance=nuisance,
+                nuisance_kinds=[str(k) for k in data.get("nuisance_kinds", [])],
+                nuisance_priors=dict(data.get("nuisance_priors", {})),
+                nuisance_values=nuisance_values)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             what = f"missing field {exc}" if isinstance(exc, KeyError) else (
                 str(exc).splitlines()[0])
