@@ -432,11 +432,13 @@ def verdict_cmd(
     check_directory(out_dir, "--out")
     check_directory(results, "--results")
     post = _load_posterior(posterior, sc)
+    # the posterior the study will use: the one given, or the one shipped with the scenario
+    used = post if post is not None else shipped_posterior(sc.name)
     if prior:
-        sc = _with_priors(sc, prior, post if post is not None else shipped_posterior(sc.name))
+        sc = _with_priors(sc, prior, used)
     runs = study_runs(sc, b)
     cores = workers or (1 if backend == "serial" else default_workers())
-    per_run = run_seconds(sc, post if post is not None else shipped_posterior(sc.name))
+    per_run = run_seconds(sc, used)
     estimate = study_seconds(runs, per_run, cores)
     minutes = estimate / 60
     began = time.perf_counter()

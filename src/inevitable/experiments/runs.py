@@ -75,17 +75,6 @@ class Record:
     probes: tuple[float, ...] | None = None
 
 
-_CACHE: dict[str, Scenario] = {}
-
-
-def scenario_from_text(text: str, source: str) -> Scenario:
-    """Parse a scenario once per process (workers receive text, not paths)."""
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    if digest not in _CACHE:
-        _CACHE[digest] = parse(text, source)
-    return _CACHE[digest]
-
-
 def _plain(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
@@ -99,7 +88,8 @@ def execute(batch: Batch, compiled: bool = True) -> list[Record]:
     snapshot. Both paths give the same bits (``compiled=False`` forces the
     Sim path, for tests and benchmarks).
     """
-    sc = scenario_from_text(batch.scenario_text, batch.scenario_source)
+    # workers receive text, not paths; parse keeps what it has read in this process
+    sc = parse(batch.scenario_text, batch.scenario_source)
     runner = compiled_runner(sc.mechanisms) if compiled else None
     if runner is not None:
         return _execute_compiled(sc, batch, runner)
