@@ -22,6 +22,7 @@ from inevitable.scenarios.loader import scenario
 # kernel name -> (module that imported it, the name it is bound to there)
 SITES: dict[str, tuple[Any, str]] = {
     "mobilise": (mob_mod, "mobilise"),
+    "walk_out": (mob_mod, "walk_out"),
     "repress": (rep_mod, "repress"),
     "organise": (cadre_mod, "organise"),
     "admit": (party_mod, "admit"),

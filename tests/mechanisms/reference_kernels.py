@@ -3,7 +3,9 @@
 ``tests/mechanisms/test_kernels_exact.py`` and ``benchmarks/bench_kernels.py``
 run these next to ``inevitable.mechanisms.soviet.kernels`` to check that the
 rewrite gives the same bits and to measure how much faster it is. Do not edit:
-this is the definition of the right answer.
+this is the definition of the right answer. (Changed once on purpose, with the
+model: ``mobilise`` no longer clears the STRIKE bit below ``strike_share``, and
+``walk_out`` decides who walks out there; its plain loop is below.)
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import numba as nb
 import numpy as np
 
 from inevitable.engine.rng import uniform
+from inevitable.mechanisms.soviet.kernels import local_strike
 
 WORKER, OLD_MEMBER, RECRUIT, OFFICIAL, OUTSIDE = 0, 1, 2, 3, 255
 STRIKE, SUPPORT = 1, 2  # bits of ``acting``: on strike / publicly with the Opposition
@@ -127,10 +130,7 @@ def mobilise(
         wp_strike[w] = share
         if share >= strike_share:
             stats[c, C_STRIKING] += ready
-        elif ready > 0.0:
-            # a strike is a workplace's act: where too few are ready, nobody walks out
-            for i in range(first, first + wp_size):
-                acting[i] &= ~STRIKE
+        # below strike_share the ready keep their STRIKE bit: walk_out decides
         stats[c, C_N] += n_all
         stats[c, C_MEMBERS] += n_members
         stats[c, C_SYMPATHY] += sum_sym
@@ -143,6 +143,51 @@ def mobilise(
     for c in range(stats.shape[0] - 1):
         for k in range(N_STATS):
             stats[stats.shape[0] - 1, k] += stats[c, k]
+
+
+@nb.njit(cache=True)
+def walk_out(role, jail, acting, wp_city, wp_size, strike_share, clustering, key, step,
+             stats, out):
+    """Who of the ready walks out below ``strike_share``, as a plain loop.
+
+    The chance per share is ``kernels.local_strike`` itself (its arithmetic is
+    checked against scipy in ``test_walkouts.py``); the kernel may remember it
+    per (ready, present), this loop works it out for every workplace.
+    """
+    whole = 0.0
+    local = 0.0
+    walkers_all = 0.0
+    for w in range(wp_city.shape[0]):
+        c = wp_city[w]
+        first = w * wp_size
+        ready = 0.0
+        present = 0.0
+        for i in range(first, first + wp_size):
+            if role[i] != OUTSIDE and jail[i] == 0:
+                present += 1.0
+                if acting[i] & STRIKE:
+                    ready += 1.0
+        if ready == 0.0:
+            continue
+        share = ready / present
+        if share >= strike_share:
+            whole += 1.0
+            continue
+        chance, per_walker = local_strike(share, strike_share, clustering)
+        walkers = 0.0
+        for i in range(first, first + wp_size):
+            if role[i] != OUTSIDE and jail[i] == 0 and acting[i] & STRIKE:
+                if uniform(key, step, i, 0) < chance:
+                    walkers += 1.0
+                    stats[c, C_STRIKING] += 1.0
+                    stats[stats.shape[0] - 1, C_STRIKING] += 1.0
+                else:
+                    acting[i] &= ~STRIKE
+        local += walkers * per_walker
+        walkers_all += walkers
+    out[0] = whole
+    out[1] = local
+    out[2] = walkers_all
 
 
 @nb.njit(cache=True)

@@ -23,7 +23,7 @@ import inevitable as inv
 from inevitable.engine.rng import stream_key
 from inevitable.mechanisms.soviet import kernels as fast
 
-KERNELS = ("mobilise", "repress", "organise", "admit")
+KERNELS = ("mobilise", "walk_out", "repress", "organise", "admit")
 RUNS = (  # seed, params: the defaults, mobilised workers (T), expulsions (class struggle)
     (0, {}),
     (1, {"theory": "T", "strategy": "class-struggle"}),
@@ -58,6 +58,16 @@ def test_the_captured_runs_exercise_what_matters():
     strikes = [np.count_nonzero(a[10] & fast.STRIKE) for _, a in cases["mobilise"]]
     jailed = [np.count_nonzero(a[11]) for _, a in cases["mobilise"]]
     assert max(strikes) > 0 and max(jailed) > 0
+    # walk_out sees the ready of last month's mobilise: below the share and at it
+    shares = []
+    for _, a in cases["walk_out"]:
+        role, jail, acting, size = a[0], a[1], a[2], a[4]
+        free = ((role != fast.OUTSIDE) & (jail == 0)).reshape(-1, size).sum(axis=1)
+        ready = (((acting & fast.STRIKE) != 0) & (role != fast.OUTSIDE) & (jail == 0))
+        ready = ready.reshape(-1, size).sum(axis=1)
+        shares.append(ready[ready > 0] / free[ready > 0] >= a[5])
+    shares = np.concatenate(shares)
+    assert shares.any() and not shares.all()
     expelled = [np.count_nonzero(a[0] == fast.OUTSIDE) for _, a in cases["repress"]]
     assert max(expelled) > min(expelled)  # members expelled from the population
     levy = [a[6] for _, a in cases["admit"]]
@@ -127,6 +137,45 @@ def test_mobilise_without_workplaces():
     assert_same("mobilise", tuple(mobilise_args(rng, 0, 20)))
     args = mobilise_args(rng, 5, 0)  # workplaces of no one
     assert_same("mobilise", tuple(args))
+
+
+def walk_out_args(rng: np.random.Generator, n_wp: int, wp_size: int, *, strike_share=0.5,
+                  clustering=0.1, ready=0.3, jailed=0.1, outside=0.1) -> list:
+    """Inputs as ``mobilise`` leaves them: STRIKE bits on the ready, with a
+    per-workplace ready share spread so that some workplaces pass the share."""
+    n = n_wp * wp_size
+    role = rng.choice(np.array([0, 1, 2, 3, 255], dtype=np.uint8), n,
+                      p=[0.6 * (1 - outside), 0.2 * (1 - outside), 0.1 * (1 - outside),
+                         0.1 * (1 - outside), outside])
+    jail = np.where(rng.random(n) < jailed, rng.integers(1, 5, n), 0).astype(np.uint8)
+    level = np.repeat(rng.random(n_wp) * 2 * ready, wp_size) if wp_size else np.zeros(0)
+    acting = (rng.random(n) < level).astype(np.uint8) * fast.STRIKE \
+        | rng.integers(0, 2, n).astype(np.uint8) * fast.SUPPORT
+    stats = rng.integers(0, 50, (4, fast.N_STATS)).astype(np.float64)
+    return [role, jail, acting, rng.integers(0, 3, n_wp).astype(np.uint8), wp_size,
+            strike_share, clustering, stream_key(int(rng.integers(1 << 30)), "walkout"),
+            int(rng.integers(0, 90)), stats, np.zeros(3)]
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("wp_size", [1, 2, 7, 20, 64, 65, 1100])
+def test_walk_out_same_bits_on_invented_inputs(seed, wp_size):
+    rng = np.random.default_rng([seed, wp_size, 19])
+    n_wp = max(1, 2000 // wp_size)
+    for kw in ({}, {"clustering": 0.0}, {"clustering": 1.0}, {"clustering": 0.5},
+               {"strike_share": 0.0}, {"strike_share": 1.0}, {"ready": 0.02},
+               {"jailed": 1.0}, {"outside": 1.0}, {"jailed": 0.0, "outside": 0.0}):
+        assert_same("walk_out", tuple(walk_out_args(rng, n_wp, wp_size, **kw)), str(kw))
+
+
+def test_walk_out_strike_share_exactly_at_the_threshold():
+    rng = np.random.default_rng(23)
+    for size in (20, 7):
+        for value in (0.25, 0.3, 0.5, 0.6, 1 / 7, 3 / 7, float(np.float32(0.6))):
+            args = walk_out_args(rng, 200, size, strike_share=value, ready=value)
+            assert_same("walk_out", tuple(args), f"size={size} strike_share={value}")
+    assert_same("walk_out", tuple(walk_out_args(rng, 0, 20)))
+    assert_same("walk_out", tuple(walk_out_args(rng, 5, 0)))
 
 
 def people(rng: np.random.Generator, n: int, wp_size: int, *, outside=0.1, jailed=0.2):

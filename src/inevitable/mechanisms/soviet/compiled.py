@@ -51,6 +51,7 @@ from inevitable.mechanisms.soviet.kernels import (
     mobilise,
     organise,
     repress,
+    walk_out,
 )
 from inevitable.scenarios.rules import (
     OP_ADD,
@@ -74,9 +75,9 @@ from inevitable.scenarios.rules import (
 STREAMS = ("people.city", "people.threshold", "people.risk", "people.hardship",
            "people.employment", "people.sympathy", "people.fear", "people.membership",
            "party.admit", "repression.arrest", "cadre.cadre", "international.success",
-           "outcomes.expel", "coalitions.bloc")
+           "outcomes.expel", "coalitions.bloc", "mobilisation.walkout")
 K_CITY, K_THRESHOLD, K_RISK, K_HARDSHIP, K_EMPLOY, K_SYMPATHY, K_FEAR, K_MEMBERSHIP, \
-    K_ADMIT, K_ARREST, K_CADRE, K_SUCCESS, K_EXPEL, K_BLOC = range(14)
+    K_ADMIT, K_ARREST, K_CADRE, K_SUCCESS, K_EXPEL, K_BLOC, K_WALKOUT = range(15)
 
 # actions (common.ACTIONS order) and factions (common.FACTIONS order)
 A_PLATFORM, A_STRIKES, A_DEFEND, A_APPEAL, A_ORGANISE, A_SPLIT, A_BLOC, A_DEMANDS, \
@@ -473,6 +474,7 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
     out1 = np.zeros(1)
     out2 = np.zeros(2)
     counts4 = np.zeros(4)
+    walked = np.zeros(3)  # walk_out: workplaces on strike, local strikes (slot units), walkers
     sit_j = 0
     scale = p.scale
 
@@ -700,11 +702,10 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
                 p.fear_weight * repression_on, dependence, 1.0, p.ban_risk, p.strike_sympathy,
                 p.outsider_barrier * (1.0 - voice * levels[A_APPEAL]), p.strike_barrier,
                 p.strike_share, stats)
-            striking_wp = 0
-            for w in range(n_wp):
-                if wp_strike[w] >= p.strike_share:
-                    striking_wp += 1
-            strikes = striking_wp * scale * np.int64(p.workplace_size) / p.enterprise_size
+            walk_out(role, jail, acting, wp_city, np.int64(p.workplace_size), p.strike_share,
+                     p.readiness_clustering, keys[K_WALKOUT], t, stats, walked)
+            strikes = (walked[0] * np.int64(p.workplace_size) + walked[1]) * scale \
+                / p.enterprise_size
             counts[0] = stats[3, C_STRIKING] * scale
             supporters = stats[3, C_ACTING] * scale
             org = levels[A_ORGANISE]

@@ -11,6 +11,8 @@ the same reason.
 
 from __future__ import annotations
 
+import math
+
 import numba as nb
 import numpy as np
 from numba import types
@@ -73,7 +75,9 @@ def mobilise(
 
     A person is ready to strike when grievance plus what their workmates did
     last month outweighs the risk by more than their threshold (Granovetter,
-    Epstein), and strikes if enough of their workplace is ready too; they
+    Epstein); the whole workplace strikes if at least ``strike_share`` of it
+    is ready (those strikers are counted here), and below that share the
+    ready keep their STRIKE bit for :func:`walk_out` to decide; they
     stand publicly with the Opposition when private sympathy, the workmates'
     stance and the Opposition's organisation in their workplace outweigh the
     risk (Kuran's preference falsification is the difference).
@@ -201,18 +205,16 @@ def mobilise(
         share = f_ready / f_present if present > 0 else 0.0
         wp_support[w] = f_backing / f_present if present > 0 else 0.0
         wp_strike[w] = share
-        keep = np.uint8(0xFF)
         if share >= strike_share:
             stats[c, C_STRIKING] += f_ready
-        elif ready > 0:
-            # a strike is a workplace's act: where too few are ready, nobody walks out
-            keep = np.uint8(~STRIKE & 0xFF)
+        # below strike_share the ready keep their STRIKE bit: ``walk_out``, called
+        # next, decides which of them walk out in a local strike
         # (c) back into the state
         for j in range(wp_size):
             i = first + j
             fear[i] = f_out[j]
             sympathy[i] = s_out[j]
-            acting[i] = a_out[j] & keep
+            acting[i] = a_out[j]
         stats[c, C_N] += float(n_all)
         stats[c, C_MEMBERS] += float(n_members)
         stats[c, C_SYMPATHY] += sum_sym
@@ -241,7 +243,9 @@ def _mobilise_scalar(
 
     A person is ready to strike when grievance plus what their workmates did
     last month outweighs the risk by more than their threshold (Granovetter,
-    Epstein), and strikes if enough of their workplace is ready too; they
+    Epstein); the whole workplace strikes if at least ``strike_share`` of it
+    is ready (those strikers are counted here), and below that share the
+    ready keep their STRIKE bit for :func:`walk_out` to decide; they
     stand publicly with the Opposition when private sympathy, the workmates'
     stance and the Opposition's organisation in their workplace outweigh the
     risk (Kuran's preference falsification is the difference).
@@ -332,10 +336,7 @@ def _mobilise_scalar(
         wp_strike[w] = share
         if share >= strike_share:
             stats[c, C_STRIKING] += ready
-        elif ready > 0.0:
-            # a strike is a workplace's act: where too few are ready, nobody walks out
-            for i in range(first, first + wp_size):
-                acting[i] &= ~STRIKE
+        # below strike_share the ready keep their STRIKE bit for ``walk_out``
         stats[c, C_N] += n_all
         stats[c, C_MEMBERS] += n_members
         stats[c, C_SYMPATHY] += sum_sym
@@ -348,6 +349,160 @@ def _mobilise_scalar(
     for c in range(stats.shape[0] - 1):
         for k in range(N_STATS):
             stats[stats.shape[0] - 1, k] += stats[c, k]
+
+
+# Largest workplace for which ``walk_out`` keeps a table of its per-share
+# chances (one entry per (ready, present) pair); larger ones compute each.
+MAX_MEMO_WP = 64
+
+
+@nb.njit(cache=True)
+def _beta_cf(x, a, b):
+    """The continued fraction of the incomplete beta function I_x(a, b).
+
+    I_x(a, b) = x^a (1 - x)^b / (a B(a, b)) / (1 + d1 / (1 + d2 / (1 + ...))),
+    d_2m = m (b - m) x / ((a + 2m - 1)(a + 2m)) and
+    d_2m+1 = -(a + m)(a + b + m) x / ((a + 2m)(a + 2m + 1)) (DLMF 8.17.22);
+    this returns 1 / (1 + d1 / ...), evaluated forwards by Lentz's method.
+    It converges fast for x below (a + 1) / (a + b + 2).
+    """
+    tiny = 1e-300
+    c = 1.0
+    d = 1.0 - (a + b) * x / (a + 1.0)
+    if abs(d) < tiny:
+        d = tiny
+    d = 1.0 / d
+    h = d
+    for m in range(1, 500):
+        two_m = 2.0 * m
+        for odd in range(2):
+            if odd == 0:
+                term = m * (b - m) * x / ((a + two_m - 1.0) * (a + two_m))
+            else:
+                term = -(a + m) * (a + b + m) * x / ((a + two_m) * (a + two_m + 1.0))
+            d = 1.0 + term * d
+            if abs(d) < tiny:
+                d = tiny
+            c = 1.0 + term / c
+            if abs(c) < tiny:
+                c = tiny
+            d = 1.0 / d
+            h *= d * c
+        if abs(d * c - 1.0) < 1e-15:
+            break
+    return h
+
+
+@nb.njit(cache=True)
+def beta_upper(x, a, b):
+    """P(X >= x) for X ~ Beta(a, b), a, b > 0 (1 - the regularised incomplete beta)."""
+    if x <= 0.0:
+        return 1.0
+    if x >= 1.0:
+        return 0.0
+    front = math.exp(a * math.log(x) + b * math.log1p(-x)
+                     - (math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)))
+    if x < (a + 1.0) / (a + b + 2.0):
+        return max(0.0, 1.0 - front * _beta_cf(x, a, b) / a)
+    return min(1.0, front * _beta_cf(1.0 - x, b, a) / b)
+
+
+@nb.njit(cache=True)
+def local_strike(q, strike_share, clustering):
+    """Where a workplace block's ready share ``q`` is below ``strike_share``:
+    the chance that a ready worker walks out, and strikes per worker who does.
+
+    A block is many enterprises. Their ready shares X vary around the
+    block's q, as Beta(a, b) with mean q and intra-block correlation
+    ``clustering`` (a = q (1 - c) / c, b = (1 - q)(1 - c) / c); an enterprise
+    strikes where X reaches ``strike_share``. The share of the block's
+    ready workers who are in such an enterprise is E[X; X >= s] / q, and
+    x Beta(a, b)(x) / q is the Beta(a + 1, b) density, so the chance is
+    P(Beta(a + 1, b) >= s). Each local strike is one enterprise with its
+    ready workers out; on average it has E[X | X >= s] of them, so a
+    worker on strike is P(Beta(a, b) >= s) / (q chance) strikes, in
+    enterprise units. ``clustering`` 0 is the all-or-nothing block (nobody
+    walks out below the share), 1 enterprises all ready or none.
+    """
+    if clustering <= 0.0 or q <= 0.0:
+        return 0.0, 0.0
+    if clustering >= 1.0:
+        return 1.0, 1.0
+    n = (1.0 - clustering) / clustering
+    a = q * n
+    b = (1.0 - q) * n
+    chance = beta_upper(strike_share, a + 1.0, b)
+    if chance <= 0.0:
+        return 0.0, 0.0
+    return chance, beta_upper(strike_share, a, b) / (q * chance)
+
+
+@nb.njit(cache=True)
+def walk_out(role, jail, acting, wp_city, wp_size, strike_share, clustering, key, step,
+             stats, out):
+    """Which of the ready walk out, after :func:`mobilise`; the strikes counted.
+
+    ``mobilise`` leaves a STRIKE bit on everyone ready to strike and counts
+    the strikers of the workplaces where at least ``strike_share`` of those
+    present are ready. Here those are the whole-workplace strikes, and in a
+    workplace below the share each ready person walks out with the chance
+    of :func:`local_strike`, from the draw (key, step, slot, 0), and keeps
+    the STRIKE bit (so arrests and the strike share seen next month follow);
+    the others lose it. The walkers are added to the strikers of their city
+    and of the total (``stats``, as ``mobilise`` left it).
+
+    ``out`` receives the workplaces on strike, the local strikes in units
+    of slots (each walker over the mean ready share of a striking
+    enterprise) and the walkers. The test of the share repeats
+    ``mobilise``'s, on the same integer counts, so the two agree.
+    """
+    total = stats.shape[0] - 1
+    whole = 0.0
+    local = 0.0
+    walkers_all = 0.0
+    memo = wp_size <= MAX_MEMO_WP
+    side = wp_size + 1 if memo else 1
+    chance_of = np.full(side * side, -1.0)
+    per_walker_of = np.zeros(side * side)
+    for w in range(wp_city.shape[0]):
+        first = w * wp_size
+        ready = 0
+        present = 0
+        for i in range(first, first + wp_size):
+            free = (role[i] != OUTSIDE) & (jail[i] == 0)
+            present += free
+            ready += free & ((acting[i] & STRIKE) != 0)
+        if ready == 0:
+            continue
+        share = float(ready) / float(present)
+        if share >= strike_share:
+            whole += 1.0
+            continue
+        if memo:
+            at = ready * side + present
+            if chance_of[at] < 0.0:
+                chance_of[at], per_walker_of[at] = local_strike(share, strike_share, clustering)
+            chance = chance_of[at]
+            per_walker = per_walker_of[at]
+        else:
+            chance, per_walker = local_strike(share, strike_share, clustering)
+        walkers = 0
+        for i in range(first, first + wp_size):
+            if role[i] == OUTSIDE or jail[i] > 0 or (acting[i] & STRIKE) == 0:
+                continue
+            if uniform(key, step, i, 0) < chance:
+                walkers += 1
+            else:
+                acting[i] &= ~STRIKE
+        if walkers > 0:
+            c = wp_city[w]
+            stats[c, C_STRIKING] += float(walkers)
+            stats[total, C_STRIKING] += float(walkers)
+            local += walkers * per_walker
+            walkers_all += walkers
+    out[0] = whole
+    out[1] = local
+    out[2] = walkers_all
 
 
 # Slots screened at a time by the branch-free pre-passes of ``repress`` and

@@ -39,6 +39,7 @@ from inevitable.mechanisms.soviet.kernels import (
     C_WORKERS,
     empty_stats,
     mobilise,
+    walk_out,
 )
 
 
@@ -139,6 +140,14 @@ class Mobilisation(Mechanism):
         "strike_share": Param(0.6, "float", low=0.0, high=1.0, prior=_prior(0.3, 0.7),
                               doc="a workplace counts as on strike when this share strikes",
                               assumption=True, source="model measurement"),
+        "readiness_clustering": Param(
+            0.1, "float", low=0.0, high=1.0, prior=_prior(0.02, 0.3),
+            doc="how unevenly readiness to strike is spread over the enterprises of a "
+                "workplace block (their intra-block correlation): 0, every enterprise is as "
+                "ready as its block and only whole blocks strike; 1, each is all ready or none",
+            assumption=True,
+            source="no measure; the default puts the default run near the monthly strikes of "
+                   "1923-24 (Damier) and the strikers of 1927-29 (Bolshakov)"),
         "enterprise_size": Param(300, "int", unit="workers", low=1, high=100_000,
                                  prior=_prior(100, 1000),
                                  doc="workers per enterprise, to count strikes", assumption=True,
@@ -246,8 +255,12 @@ class Mobilisation(Mechanism):
         )
         scale = sim.p.scale
         wp_size = sim.p.workplace_size
-        striking_wp = int(np.count_nonzero(self.wp_strike >= p.strike_share))
-        self.strikes[()] = striking_wp * scale * wp_size / p.enterprise_size
+        walked = np.zeros(3)
+        walk_out(st[k.P_ROLE], st[k.P_JAIL], st[k.P_ACTING], st[k.WP_CITY], wp_size,
+                 p.strike_share, p.readiness_clustering, self.stream("walkout").key, sim.t,
+                 stats, walked)
+        # a workplace on strike is every enterprise in it; a local strike is one enterprise
+        self.strikes[()] = (walked[0] * wp_size + walked[1]) * scale / p.enterprise_size
         self.counts[0] = stats[3, C_STRIKING] * scale
         supporters = stats[3, C_ACTING] * scale
         organise = lv[k.A["organise_faction"]]
