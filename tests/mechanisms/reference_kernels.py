@@ -147,12 +147,13 @@ def mobilise(
 
 @nb.njit(cache=True)
 def walk_out(role, jail, acting, wp_city, wp_size, strike_share, clustering, key, step,
-             stats, out):
+             stats, memo, out):
     """Who of the ready walks out below ``strike_share``, as a plain loop.
 
     The chance per share is ``kernels.local_strike`` itself (its arithmetic is
-    checked against scipy in ``test_walkouts.py``); the kernel may remember it
-    per (ready, present), this loop works it out for every workplace.
+    checked against scipy in ``test_walkouts.py``); the kernel remembers it in
+    ``memo`` per (ready, present), this loop works it out for every workplace
+    and leaves ``memo`` alone.
     """
     whole = 0.0
     local = 0.0

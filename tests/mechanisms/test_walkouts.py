@@ -72,11 +72,13 @@ def test_walkouts_follow_the_closed_form_over_many_months():
     chance, per_walker = kn.local_strike(ready / present, s, c)
     months = 4000
     walked = 0
+    memo = kn.walk_out_memo(20)
     for step in range(months):
         role, jail, acting = one_block(ready, present)
         st = kn.empty_stats()
         out = np.zeros(3)
-        kn.walk_out(role, jail, acting, np.zeros(1, np.uint8), 20, s, c, key, step, st, out)
+        kn.walk_out(role, jail, acting, np.zeros(1, np.uint8), 20, s, c, key, step, st,
+                    memo, out)
         struck = int(np.count_nonzero(acting & kn.STRIKE))
         assert out[0] == 0 and out[2] == struck == st[0, kn.C_STRIKING] == st[3, kn.C_STRIKING]
         assert out[1] == pytest.approx(struck * per_walker)
@@ -92,13 +94,14 @@ def test_whole_workplaces_and_the_all_or_nothing_rule():
     out = np.zeros(3)
     role, jail, acting = one_block(12, 20)  # at the share: the workplace strikes
     st = kn.empty_stats()
-    kn.walk_out(role, jail, acting, np.zeros(1, np.uint8), 20, 0.6, 0.1, key, 0, st, out)
+    memo = kn.walk_out_memo(20)
+    kn.walk_out(role, jail, acting, np.zeros(1, np.uint8), 20, 0.6, 0.1, key, 0, st, memo, out)
     assert list(out) == [1.0, 0.0, 0.0] and np.count_nonzero(acting & kn.STRIKE) == 12
     assert st[0, kn.C_STRIKING] == 0.0  # mobilise counted those strikers already
     for step in range(50):  # clustering 0: nobody walks out below the share, as before
         role, jail, acting = one_block(11, 20)
         kn.walk_out(role, jail, acting, np.zeros(1, np.uint8), 20, 0.6, 0.0, key, step,
-                    kn.empty_stats(), out)
+                    kn.empty_stats(), memo, out)
         assert list(out) == [0.0, 0.0, 0.0] and not np.any(acting & kn.STRIKE)
         assert np.count_nonzero(acting & kn.SUPPORT) == 11
 
@@ -114,7 +117,7 @@ def test_strikers_are_the_strike_bits(monkeypatch):
         kernel(role, jail, acting, wp_city, wp_size, *rest)
         striking = (acting & kn.STRIKE) != 0
         city = np.repeat(wp_city, wp_size)
-        counted = rest[-2][:, kn.C_STRIKING]
+        counted = rest[-3][:, kn.C_STRIKING]
         got = [np.count_nonzero(striking & (city == c)) for c in range(3)]
         assert list(counted[:3]) == got and counted[3] == sum(got)
         seen.append(sum(got))

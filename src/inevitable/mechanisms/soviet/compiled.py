@@ -52,6 +52,7 @@ from inevitable.mechanisms.soviet.kernels import (
     organise,
     repress,
     walk_out,
+    walk_out_memo,
 )
 from inevitable.scenarios.rules import (
     OP_ADD,
@@ -475,6 +476,7 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
     out2 = np.zeros(2)
     counts4 = np.zeros(4)
     walked = np.zeros(3)  # walk_out: workplaces on strike, local strikes (slot units), walkers
+    walk_memo = walk_out_memo(size)
     sit_j = 0
     scale = p.scale
 
@@ -703,7 +705,7 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
                 p.outsider_barrier * (1.0 - voice * levels[A_APPEAL]), p.strike_barrier,
                 p.strike_share, stats)
             walk_out(role, jail, acting, wp_city, np.int64(p.workplace_size), p.strike_share,
-                     p.readiness_clustering, keys[K_WALKOUT], t, stats, walked)
+                     p.readiness_clustering, keys[K_WALKOUT], t, stats, walk_memo, walked)
             strikes = (walked[0] * np.int64(p.workplace_size) + walked[1]) * scale \
                 / p.enterprise_size
             counts[0] = stats[3, C_STRIKING] * scale

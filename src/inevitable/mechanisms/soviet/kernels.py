@@ -351,8 +351,8 @@ def _mobilise_scalar(
             stats[stats.shape[0] - 1, k] += stats[c, k]
 
 
-# Largest workplace for which ``walk_out`` keeps a table of its per-share
-# chances (one entry per (ready, present) pair); larger ones compute each.
+# Largest workplace for which ``walk_out`` keeps a table of its chances, one
+# entry per (ready, present) pair (larger ones work each out every month).
 MAX_MEMO_WP = 64
 
 
@@ -438,8 +438,24 @@ def local_strike(q, strike_share, clustering):
 
 
 @nb.njit(cache=True)
+def walk_out_memo(wp_size):
+    """An empty table for :func:`walk_out` to keep its chances in across months.
+
+    [0], [1]: the ``strike_share`` and ``clustering`` it holds values for
+    (NaN: none yet); then the chance and the strikes per walker for each
+    (ready, present), -1 where not worked out yet. A pure function's values,
+    so a run gives the same bits with a fresh table or a used one.
+    """
+    side = wp_size + 1 if wp_size <= MAX_MEMO_WP else 0
+    memo = np.full(2 + 2 * side * side, -1.0)
+    memo[0] = np.nan
+    memo[1] = np.nan
+    return memo
+
+
+@nb.njit(cache=True)
 def walk_out(role, jail, acting, wp_city, wp_size, strike_share, clustering, key, step,
-             stats, out):
+             stats, memo, out):
     """Which of the ready walk out, after :func:`mobilise`; the strikes counted.
 
     ``mobilise`` leaves a STRIKE bit on everyone ready to strike and counts
@@ -455,41 +471,53 @@ def walk_out(role, jail, acting, wp_city, wp_size, strike_share, clustering, key
     of slots (each walker over the mean ready share of a striking
     enterprise) and the walkers. The test of the share repeats
     ``mobilise``'s, on the same integer counts, so the two agree.
+
+    The chance depends on the parameters and (ready, present) alone, so it
+    is worked out once a run in ``memo`` (:func:`walk_out_memo`; it starts
+    again if the parameters differ from those it was filled for).
     """
     total = stats.shape[0] - 1
     whole = 0.0
     local = 0.0
     walkers_all = 0.0
-    memo = wp_size <= MAX_MEMO_WP
-    side = wp_size + 1 if memo else 1
-    chance_of = np.full(side * side, -1.0)
-    per_walker_of = np.zeros(side * side)
+    side = wp_size + 1
+    cells = side * side
+    use_memo = memo.shape[0] == 2 + 2 * cells
+    if use_memo and not (memo[0] == strike_share and memo[1] == clustering):
+        memo[0] = strike_share
+        memo[1] = clustering
+        for j in range(2, memo.shape[0]):
+            memo[j] = -1.0
+    at_ready = np.empty(max(wp_size, 1), np.int64)  # this workplace's ready slots, in order
     for w in range(wp_city.shape[0]):
         first = w * wp_size
         ready = 0
         present = 0
-        for i in range(first, first + wp_size):
-            free = (role[i] != OUTSIDE) & (jail[i] == 0)
+        for j in range(wp_size):
+            # without branches (who is ready is close to a coin flip): every slot is
+            # written at the end of the list, which grows only past the ready
+            i = first + j
+            free = np.uint8(role[i] != OUTSIDE) & np.uint8(jail[i] == 0)
             present += free
-            ready += free & ((acting[i] & STRIKE) != 0)
+            at_ready[ready] = i
+            ready += free & (acting[i] & STRIKE)  # STRIKE is bit 0: a 0/1 count
         if ready == 0:
             continue
         share = float(ready) / float(present)
         if share >= strike_share:
             whole += 1.0
             continue
-        if memo:
-            at = ready * side + present
-            if chance_of[at] < 0.0:
-                chance_of[at], per_walker_of[at] = local_strike(share, strike_share, clustering)
-            chance = chance_of[at]
-            per_walker = per_walker_of[at]
+        if use_memo:
+            at = 2 + ready * side + present
+            if memo[at] < 0.0:
+                memo[at], memo[at + cells] = local_strike(share, strike_share, clustering)
+            chance = memo[at]
+            per_walker = memo[at + cells]
         else:
             chance, per_walker = local_strike(share, strike_share, clustering)
         walkers = 0
-        for i in range(first, first + wp_size):
-            if role[i] == OUTSIDE or jail[i] > 0 or (acting[i] & STRIKE) == 0:
-                continue
+        for r in range(ready):
+            i = at_ready[r]
             if uniform(key, step, i, 0) < chance:
                 walkers += 1
             else:

@@ -40,6 +40,7 @@ from inevitable.mechanisms.soviet.kernels import (
     empty_stats,
     mobilise,
     walk_out,
+    walk_out_memo,
 )
 
 
@@ -192,6 +193,8 @@ class Mobilisation(Mechanism):
         self.wp_strike = self.alloc("wp_strike", n_wp, np.float32)
         self.wp_support = self.alloc("wp_support", n_wp, np.float32)
         self.city_stats = self.alloc("city_stats", (4, empty_stats().shape[1]), np.float64)
+        # walk_out's chances, worked out once a run (a cache of pure values, not state)
+        self.walk_memo = walk_out_memo(sim.p.workplace_size)
         self.strikes = self.alloc("strikes", (), np.float64)
         # strikers, meeting attendance, signatures, marchers
         self.counts = self.alloc("counts", 4, np.float64)
@@ -258,7 +261,7 @@ class Mobilisation(Mechanism):
         walked = np.zeros(3)
         walk_out(st[k.P_ROLE], st[k.P_JAIL], st[k.P_ACTING], st[k.WP_CITY], wp_size,
                  p.strike_share, p.readiness_clustering, self.stream("walkout").key, sim.t,
-                 stats, walked)
+                 stats, self.walk_memo, walked)
         # a workplace on strike is every enterprise in it; a local strike is one enterprise
         self.strikes[()] = (walked[0] * wp_size + walked[1]) * scale / p.enterprise_size
         self.counts[0] = stats[3, C_STRIKING] * scale
