@@ -11,6 +11,16 @@ their workmates did last month, outweighs fear and dependence by more than
 their own threshold (Granovetter 1978; Kuran 1991): the gap between private
 sympathy and public stance is preference falsification.
 
+A workplace block strikes as a whole when at least ``strike_share`` of it is
+ready. Below that share it still has local strikes (``kernels.walk_out``):
+the block is thousands of workers in many enterprises, readiness
+concentrates in some of them, and each ready person walks out with the
+chance of being in an enterprise whose own ready share reaches the
+threshold. This is what the record's many small strikes ask for (Damier:
+40-50 a month in summer 1923; Bolshakov: 174 protests with 15,700
+participants in January-August 1929, about 90 each), when one block is 5,000
+workers at the default scale.
+
 Under the null theory N the Opposition's voice is cut: its deeds, its lying
 low, its defence of the persecuted, its appeals and its cadre's pull at work
 move nobody's sympathy, fear or stance. Everything else runs as under C, so
@@ -147,8 +157,8 @@ class Mobilisation(Mechanism):
                 "workplace block (their intra-block correlation): 0, every enterprise is as "
                 "ready as its block and only whole blocks strike; 1, each is all ready or none",
             assumption=True,
-            source="no measure; the default puts the default run near the monthly strikes of "
-                   "1923-24 (Damier) and the strikers of 1927-29 (Bolshakov)"),
+            source="no measure; the default puts the default run's strikers of 1927 and 1929 "
+                   "in the record's ranges (Bolshakov); the strike targets should narrow it"),
         "enterprise_size": Param(300, "int", unit="workers", low=1, high=100_000,
                                  prior=_prior(100, 1000),
                                  doc="workers per enterprise, to count strikes", assumption=True,
