@@ -415,7 +415,7 @@ def verdict_cmd(
     results: Results = Path("results"),
 ) -> None:
     """Was it inevitable? The whole study in one command, and a report to read."""
-    from inevitable.backends.base import check_backend, default_workers
+    from inevitable.backends.base import check_backend
     from inevitable.experiments.verdict import (
         budget_of,
         run_seconds,
@@ -437,18 +437,23 @@ def verdict_cmd(
     if prior:
         sc = _with_priors(sc, prior, used)
     runs = study_runs(sc, b)
-    cores = workers or (1 if backend == "serial" else default_workers())
-    per_run = run_seconds(sc, used)
-    estimate = study_seconds(runs, per_run, cores)
-    minutes = estimate / 60
-    began = time.perf_counter()
-    err.print(f"budget {b.name}: at most {runs:,} runs at {per_run * 1000:.1f} ms each (timed "
-              f"now), roughly {minutes:.1f} min on {cores} core(s) (fewer if the headline is "
-              f"precise sooner; runs already in {results} are reused)", highlight=False)
-    command = "inevitable " + " ".join(sys.argv[1:])
-    v = verdict(sc, b.name if b.name != "custom" else b.reps, seed=seed, posterior=post,
-                backend=backend, workers=workers, scheduler=scheduler, store=results,
-                progress=_progress(), command=command)
+    from inevitable.experiments.pool import kept_open
+
+    # one pool for the timing and the study, so the estimate times runs where the
+    # study will run them, and the workers start once
+    with kept_open(backend, workers, scheduler) as be:
+        cores = be.workers
+        per_run = run_seconds(sc, used, backend=be)
+        estimate = study_seconds(runs, per_run, cores)
+        minutes = estimate / 60
+        began = time.perf_counter()
+        err.print(f"budget {b.name}: at most {runs:,} runs at {per_run * 1000:.1f} ms each "
+                  f"(timed now on {cores} worker(s)), roughly {minutes:.1f} min (fewer if the "
+                  f"headline is precise sooner; runs already in {results} are reused)",
+                  highlight=False)
+        command = "inevitable " + " ".join(sys.argv[1:])
+        v = verdict(sc, b.name if b.name != "custom" else b.reps, seed=seed, posterior=post,
+                    backend=be, store=results, progress=_progress(), command=command)
     with writing(out_dir):
         paths = write_report(v, out_dir)
     out.print(f"[bold]{v['answer']['headline']}[/bold]")

@@ -151,3 +151,11 @@ def test_the_draws_take_nuisance_values_from_the_particles_unless_a_prior_replac
     h = np.array([d.params["hazard"] for d in plan(other, weights, 400, seeds=1, seed=0,
                                                    posterior=post)])
     assert h.min() >= 0.03 and h.max() <= 0.04
+
+    # the answer says where the values came from, as the draws above took them
+    from inevitable.experiments.verdict import _drawn
+
+    assert _drawn(sc, post) == ("their calibrated parameters and 1 other uncertain one, all "
+                                "drawn together from the calibration's particles")
+    assert _drawn(other, post) == "their calibrated parameters and the priors of the rest"
+    assert _drawn(sc, None) == "their parameters' priors"
