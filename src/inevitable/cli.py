@@ -79,7 +79,8 @@ def check_cmd(file: Annotated[str, typer.Argument(help="a scenario file (.yaml) 
     span = f"{tl.label(0)}..{tl.label(tl.steps)} ({tl.steps} {tl.unit}s)"
     out.print(
         f"ok: {sc.name}: {len(sc.mechanisms)} mechanism(s), {len(sc.decls)} parameters, "
-        f"{len(sc.events)} events, {len(sc.spec.targets)} targets, {len(sc.spec.claims)} "
+        f"{len(sc.events)} events, {len(sc.spec.targets)} targets{_held(sc)}, "
+        f"{len(sc.spec.claims)} "
         f"claims, {span}", highlight=False)
 
 
@@ -466,6 +467,12 @@ def verdict_cmd(
     took = time.perf_counter() - began
     out.print(f"report: {out_dir / 'report.html'} ({len(paths)} files; study and report "
               f"{took:.0f} s, estimated {estimate:.0f} s)", highlight=False)
+
+
+def _held(sc) -> str:
+    """' (7 held-out checks)' when some targets are never calibrated on, else ''."""
+    n = sum(1 for t in sc.spec.targets if t.use == "check")
+    return f" ({n} held-out check{'s' if n != 1 else ''})" if n else ""
 
 
 def parse_priors(pairs: list[str]) -> dict[str, Any]:

@@ -207,7 +207,7 @@ def test_targets_known_by_a_cutoff_include_events_recorded_before_it():
     ids = {t.id for t in tg.select(sc, until="1926-12")}
     assert {"members-1925-12", "leningrad-break-month", "united-opposition-month"} <= ids
     assert not ids & {"members-1927-12", "left-turn-month", "defeat-month", "lenin-enrollment"}
-    assert len(tg.select(sc)) == len(sc.spec.targets)
+    assert len(tg.select(sc)) == sum(t.use == "fit" for t in sc.spec.targets)
     left = next(t for t in tg.all_targets(sc) if t.id == "left-turn-month")
     assert left.event_time and left.observed(-1) == sc.timeline.steps + 1
     assert left.error(70) == 0 and left.error(-1) > 0
@@ -230,6 +230,25 @@ def test_validation_predicts_held_out_targets_and_checks_the_scale():
     bad = validate(gauss(extra=extra_bad), ["mu"], ["A"], cutoff="1", particles=50,
                    generations=2, reps=20, seed=0, backend="serial", progress=False)
     assert not bad.predictions[0].inside and bad.predictions[0].error > 50
+
+
+def test_a_held_out_check_is_never_calibrated_on_and_validation_predicts_it():
+    # the check sits at the cut-off's date and far from the fit: were it fitted, mu would move
+    check = ('- {id: ogpu, quantity: xbar, date: "1", use: check, value: 104, sd: 0.5, '
+             'source: t}\n')
+    sc = gauss(extra=check)
+    assert [t.id for t in tg.select(sc)] == ["xbar"]
+    assert [t.id for t in tg.select(sc, until="1")] == ["xbar"]
+    with pytest.raises(InputError, match="target 'ogpu' is a held-out check"):
+        tg.select(sc, ["xbar", "ogpu"])
+    v = validate(sc, ["mu"], ["A"], cutoff="1", particles=60, generations=2, reps=30, seed=0,
+                 backend="serial", progress=False)
+    assert [t["id"] for t in v.posterior.targets] == ["xbar"]
+    (p,) = v.predictions
+    assert p.target.id == "ogpu" and not p.inside  # the fit near 101 misses 104
+    assert v.to_dict()["predictions"][0]["check"] is True
+    with pytest.raises(InputError, match="use"):
+        gauss(extra=check.replace("use: check", "use: maybe"))
 
 
 # -- nuisance parameters --------------------------------------------------------------
