@@ -331,8 +331,15 @@ def calibrate_cmd(
         help="comma-separated parameters to calibrate (with priors)")] = None,
     theories: Annotated[str | None, typer.Option(help="theories to choose among, e.g. TCN")] = None,
     particles: Annotated[int, typer.Option(help="particles per generation")] = 200,
-    generations: Annotated[int, typer.Option(help="ABC-SMC generations")] = 4,
+    generations: Annotated[int, typer.Option(help="ABC-SMC generations (at most, with "
+                                                  "--min-fall)")] = 4,
     until: Annotated[str | None, typer.Option(help="use only targets up to this date")] = None,
+    screen: Annotated[int, typer.Option(
+        help="calibrate this many parameters: the --params named, then those a screen of "
+             "prior draws finds the fit follows most (0: only --params)")] = 0,
+    screen_runs: Annotated[int, typer.Option(help="runs of the screen")] = 400,
+    min_fall: Annotated[float, typer.Option(
+        help="stop once a generation lowers the tolerance by less than this share")] = 0.0,
     replicates: Annotated[int, typer.Option(help="runs averaged per particle")] = 1,
     seed: Annotated[int, typer.Option(help="seed of the whole calibration")] = 0,
     set_: Annotated[list[str], typer.Option("--set", metavar="KEY=VALUE")] = [],  # noqa: B006
@@ -354,10 +361,13 @@ def calibrate_cmd(
     _json_out(out_file)
     check_directory(results, "--results")
     command = "inevitable " + " ".join(sys.argv[1:])
+    began = time.perf_counter()
     post = calibrate(sc, _names(params), theories, particles=particles, generations=generations,
                      seed=seed, until=until, replicates=replicates, backend=backend,
                      workers=workers, scheduler=scheduler, store=results, fixed=fixed,
-                     progress=_progress(), command=command, nuisance=nuisance)
+                     progress=_progress(), command=command, nuisance=nuisance,
+                     screen=screen, screen_runs=screen_runs, min_fall=min_fall)
+    post.wall_seconds = round(time.perf_counter() - began, 1)
     out.print(post.table())
     with writing(out_file):
         post.save(out_file, command=command)

@@ -317,3 +317,61 @@ def test_a_posterior_with_nuisance_values_round_trips_and_an_old_file_still_load
     path.write_text(json.dumps(data))
     with pytest.raises(InputError, match="nuisance values do not match"):
         Posterior.load(path)
+
+
+# -- the screen that picks what to calibrate ------------------------------------------
+def test_the_fit_screen_ranks_a_parameter_the_distance_follows_first():
+    from inevitable.experiments.fitscreen import rank
+
+    rng = np.random.default_rng(0)
+    d = rng.random(300)
+    fs = rank({"noise": rng.random(300), "pull": d + 0.1 * rng.random(300),
+               "against": -d + 0.5 * rng.random(300)}, d)
+    assert [r.name for r in fs.ranked] == ["pull", "against", "noise"]
+    assert fs.ranked[0].rho > 0.95 and fs.ranked[1].rho < -0.5
+    assert fs.ranked[0].significant and not fs.ranked[2].significant
+    assert abs(fs.bound - 1.959963984540054 / math.sqrt(299)) < 1e-9
+    # per target: a parameter that settles one small target is not drowned by the distance,
+    # which the other target's large errors make; the bound is Bonferroni over the targets
+    small = rng.random(300)  # the target "month" follows it alone
+    big = 100 * rng.random(300)  # and "count", which dominates the RMS, follows nothing
+    errors = np.column_stack([small + 0.05 * rng.random(300), big])
+    dist = np.sqrt((errors ** 2).mean(axis=1))
+    fs = rank({"settles": small, "idle": rng.random(300)}, dist, errors, ["month", "count"])
+    assert [r.name for r in fs.ranked] == ["settles", "idle"]
+    assert fs.ranked[0].target == "month" and fs.ranked[0].significant
+    assert abs(fs.ranked[0].rho) < 0.2  # the RMS alone would not have seen it
+    from scipy import stats as st
+    assert abs(fs.bound - st.norm.ppf(1 - 0.025 / 2) / math.sqrt(299)) < 1e-12
+
+
+def test_a_screened_calibration_calibrates_what_the_record_constrains():
+    # mu moves xbar by its whole prior width; n only changes the noise around it
+    post = calibrate(NUIS, None, screen=1, screen_runs=60, **NUIS_KW)
+    assert post.params == ["mu"] and post.nuisance == ["n"]
+    ranked = post.settings["screen"]["ranked"]
+    assert ranked[0][0] == "mu" and ranked[0][4] is True and abs(ranked[1][2]) < 0.3
+    # named parameters come first, the screen fills the rest
+    both = calibrate(NUIS, ["n"], screen=2, screen_runs=60, **NUIS_KW)
+    assert both.params == ["n", "mu"]
+    # and the posterior file keeps the screen and the wall time the CLI adds
+    both.wall_seconds = 1.5
+    again = Posterior.from_dict(json.loads(json.dumps(both.to_dict())), "x")
+    assert again.wall_seconds == 1.5 and again.settings["screen"]["runs"] == 60
+
+
+def test_the_calibration_stops_once_the_tolerance_stops_falling():
+    kw = {**NUIS_KW, "generations": 6}
+    post = calibrate(NUIS, ["mu"], min_fall=0.99, **kw)
+    assert len(post.epsilons) == 2 and "fell by less than 99%" in post.stopped
+    assert len(calibrate(NUIS, ["mu"], **kw).epsilons) == 6
+
+
+@pytest.mark.parametrize(("kw", "message"), [
+    ({"screen": -1}, "--screen"), ({"screen": 1, "screen_runs": 5}, "--screen-runs"),
+    ({"min_fall": 1.5}, "--min-fall"), ({"screen": 1, "params": ["mu", "n"]}, "--screen")])
+def test_bad_screen_settings_are_one_line(kw, message):
+    kw = {"params": None, **kw}
+    with pytest.raises(InputError) as err:
+        calibrate(NUIS, kw.pop("params"), **{**NUIS_KW, **kw})
+    assert message in str(err.value) and "\n" not in str(err.value)

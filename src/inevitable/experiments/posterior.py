@@ -113,6 +113,8 @@ class Posterior:
     nuisance_kinds: list[str] = field(default_factory=list)
     nuisance_priors: dict[str, dict[str, Any]] = field(default_factory=dict)
     nuisance_values: np.ndarray | None = None  # (particles, len(nuisance))
+    # how long the command that made it took; set by the CLI, not part of the result
+    wall_seconds: float | None = field(default=None, compare=False)
     _priors: list[Any] = field(init=False, repr=False, compare=False)
     _nuisance_priors: list[Any] = field(init=False, repr=False, compare=False)
 
@@ -248,6 +250,7 @@ class Posterior:
             "format": FORMAT,
             "scenario": self.scenario, "scenario_hash": self.scenario_hash,
             "code_version": self.code_version, "command": self.command,
+            **({"wall_seconds": self.wall_seconds} if self.wall_seconds is not None else {}),
             "settings": self.settings,
             "params": self.params, "kinds": self.kinds, "priors": self.priors,
             "theories": self.theories, "fixed": self.fixed, "targets": self.targets,
@@ -332,6 +335,8 @@ class Posterior:
                 history=list(data["history"]), n_simulations=int(data["n_simulations"]),
                 settings=dict(data["settings"]), code_version=str(data["code_version"]),
                 command=data.get("command"), stopped=data.get("stopped"),
+                wall_seconds=(None if data.get("wall_seconds") is None
+                              else float(data["wall_seconds"])),
                 nuisance=nuisance,
                 nuisance_kinds=[str(k) for k in data.get("nuisance_kinds", [])],
                 nuisance_priors=dict(data.get("nuisance_priors", {})),
