@@ -375,3 +375,30 @@ def test_bad_screen_settings_are_one_line(kw, message):
     with pytest.raises(InputError) as err:
         calibrate(NUIS, kw.pop("params"), **{**NUIS_KW, **kw})
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_the_perturbation_kernel_is_truncated_to_the_support_with_its_mass():
+    from inevitable.engine.params import Uniform
+    from inevitable.experiments.calibrate import Population, Proposer, Space, _log_mass
+
+    c = np.array([[0.05, 0.5, 0.999]])
+    s = np.array([0.2, 0.2, 0.2])
+    lo, hi = np.zeros(3), np.ones(3)
+    exact = np.log(stats.norm.cdf((hi - c) / s) - stats.norm.cdf((lo - c) / s))
+    assert np.allclose(_log_mass(c, s, lo, hi), exact, rtol=1e-12)
+    # far in a tail, where the plain difference cancels to 0
+    assert np.isfinite(_log_mass(np.array([[-40.0]]), np.array([1.0]), np.zeros(1),
+                                 np.ones(1))).all()
+    # 30 parameters near the edges of their supports: every proposal lands inside
+    d = 30
+    space = Space(tuple(f"p{j}" for j in range(d)), tuple(Uniform(low=0.0, high=1.0)
+                                                          for _ in range(d)),
+                  ("float",) * d, ("A",), {})
+    theta = np.full((50, d), 0.98)
+    theta[:, ::2] = 0.02
+    pop = Population(np.zeros(50, dtype=np.int64), theta, np.full(50, 1 / 50), np.zeros(50),
+                     np.zeros((50, 0)), np.zeros((50, 0)))
+    prop = Proposer(space, 0, 1, pop)
+    drawn = np.array([prop(i)[1] for i in range(200)])
+    assert drawn.min() >= 0.0 and drawn.max() <= 1.0
+    assert np.isfinite(prop.log_weight(np.zeros(200, dtype=np.int64), drawn)).all()

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.special import logsumexp
+from scipy.special import log_ndtr, logsumexp, ndtr, ndtri
 
 from inevitable.errors import InputError
 from inevitable.experiments import priors as pri
@@ -57,7 +57,6 @@ from inevitable.scenarios.loader import Scenario
 from inevitable.store.runstore import RunStore
 
 STAY = 0.7  # chance the model kernel keeps a particle's theory
-MAX_TRIES = 10_000  # proposals falling outside the prior before giving up
 MIN_ACCEPTANCE = 0.01  # a generation needing more than particles / this many proposals stops
 
 
@@ -291,26 +290,31 @@ class Proposer:
                                                            0x4E55]))
         if self.prev is None:
             return int(rng.integers(len(sp.theories))), sp.from_prior(rng), nu
-        for _ in range(MAX_TRIES):
-            m_from = _pick(rng, self.probs)
-            m = _pick(rng, self.kmodel[m_from])
-            members = np.flatnonzero(self.prev.model == m)
-            k = members[_pick(rng, self.prev.weight[members])]
-            theta = self.prev.theta[k] + self.scales[m] * rng.standard_normal(sp.dim)
-            if sp.inside(theta):
-                return m, theta, nu
-        raise RuntimeError("perturbed particles keep leaving the prior's support")
+        m_from = _pick(rng, self.probs)
+        m = _pick(rng, self.kmodel[m_from])
+        members = np.flatnonzero(self.prev.model == m)
+        k = members[_pick(rng, self.prev.weight[members])]
+        # each coordinate moves by a Gaussian truncated to the prior's support, drawn
+        # by inverting its CDF: with tens of parameters an untruncated move would
+        # almost never land inside in every coordinate at once
+        centre, scale = self.prev.theta[k], self.scales[m]
+        lo = ndtr((sp.low - centre) / scale)
+        hi = ndtr((sp.high - centre) / scale)
+        u = lo + rng.random(sp.dim) * (hi - lo)
+        theta = centre + scale * ndtri(np.clip(u, 1e-300, 1 - 1e-16))
+        return m, np.clip(theta, sp.low, sp.high), nu
 
     def log_weight(self, model: np.ndarray, theta: np.ndarray) -> np.ndarray:
         """Log importance weight (before b and normalisation) of accepted proposals.
 
         Prior density over the density of the proposal mixture: pick a theory
         by the last generation's probabilities, move it with the model kernel,
-        pick one of its particles by weight, perturb it (Toni & Stumpf 2010).
-        Proposals outside the support are redrawn whole, which only rescales
-        every weight by the same constant. Nuisance parameters are left out on
-        purpose: they are proposed from their prior, so their density is the
-        same factor in the prior and in the proposal and cancels.
+        pick one of its particles by weight, perturb it (Toni & Stumpf 2010)
+        with a Gaussian truncated to the prior's support in each coordinate,
+        whose density carries each particle's own normalising mass. Nuisance
+        parameters are left out on purpose: they are proposed from their
+        prior, so their density is the same factor in the prior and in the
+        proposal and cancels.
         """
         if self.prev is None:
             return np.zeros(len(model))  # proposed from the prior: the weight is b alone
@@ -321,11 +325,28 @@ class Proposer:
         for n, (m, th) in enumerate(zip(model, theta, strict=True)):
             members = prev.model == m
             w = prev.weight[members] / self.probs[m]
-            z = (th - prev.theta[members]) / self.scales[m]
-            logk = (-0.5 * np.sum(z * z, axis=1) - np.sum(np.log(self.scales[m]))
-                    - 0.5 * sp.dim * math.log(2 * math.pi))
+            sc = self.scales[m]
+            centres = prev.theta[members]
+            z = (th - centres) / sc
+            logk = (-0.5 * np.sum(z * z, axis=1) - np.sum(np.log(sc))
+                    - 0.5 * sp.dim * math.log(2 * math.pi)
+                    - np.sum(_log_mass(centres, sc, sp.low, sp.high), axis=1))
             out[n] = lp[n] - math.log(q_model[m]) - logsumexp(logk, b=w)
         return out
+
+
+def _log_mass(centres: np.ndarray, scale: np.ndarray, low: np.ndarray,
+              high: np.ndarray) -> np.ndarray:
+    """log of the Gaussian mass each centre's kernel puts inside [low, high], per coordinate."""
+    a = (low - centres) / scale
+    b = (high - centres) / scale
+    # log(Phi(b) - Phi(a)) computed on the side where it does not cancel (both sides are
+    # computed, and the one not taken may overflow harmlessly)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        upper = log_ndtr(b) + np.log1p(-np.exp(np.minimum(log_ndtr(a) - log_ndtr(b), -1e-300)))
+        lower = log_ndtr(-a) + np.log1p(-np.exp(np.minimum(log_ndtr(-b) - log_ndtr(-a),
+                                                           -1e-300)))
+    return np.where(a > 0, lower, upper)
 
 
 # -- the algorithm -----------------------------------------------------------------------
