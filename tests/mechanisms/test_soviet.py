@@ -12,7 +12,8 @@ from inevitable.mechanisms.soviet.patterns import PATTERNS, check
 from inevitable.scenarios.loader import parse
 
 SC = inv.scenario("soviet-1923")
-STRATEGIES = ("historical", "class-struggle", "switch", "bloc-holding-demands")
+STRATEGIES = ("historical", "class-struggle", "class-struggle-no-split", "switch",
+              "bloc-holding-demands")
 EXOGENOUS = ("hardship_index", "unemployment_rate", "grain_shortfall")
 ACTION_SERIES = tuple(f"act_{a}" for a in k.ACTIONS)
 

@@ -101,7 +101,7 @@ SERIES = (
     "member_sympathy", "opposition_vote_share", "falsification", "fear", "strikes",
     "strikers", "meeting_attendance", "signatures", "demonstrators",
     "arrests", "expelled", "police",
-    "cadre", "capitulations",
+    "cadre", "capitulations", "split_prepared",
     "policy_left",
     "leaders_expelled", "defeated", "deported",
 )
@@ -460,6 +460,7 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
     cadre_peak = 0.0
     capitulated = 0.0
     united_before = 0
+    prepared = 0.0  # share of the organisation prepared for a split (read by repression)
     # -- policy, outcomes ----------
     left = 0.0
     turn = -1
@@ -520,8 +521,8 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
             _record(out, 0, hardship_city, unemployment, grain, nepmen, hope, line, chosen,
                     machine, aligned, united, target, members0 * scale, recruits * scale,
                     gathering, delegates, cells, stats, strikes, counts, arrests_city, scale,
-                    expelled_total, police, cadre_count, capitulated, left, expelled_at,
-                    defeat_at, deported)
+                    expelled_total, police, cadre_count, capitulated, prepared, left,
+                    expelled_at, defeat_at, deported)
             continue
         # ---- economy.step: NEP's market lets traders gain ground; the plan squeezes them
         if left <= 0.2:
@@ -721,7 +722,8 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
             police = min(1.0, p.police_1923 * (1.0 + p.police_growth * control)
                          * (1.0 + war_scare) * (1.0 + p.threat_response * open_support))
             split = levels[A_SPLIT]
-            hunt = p.cadre_hunt * (1.0 if expelled_at > 0 else 0.5 * split)
+            sheltered = 1.0 - p.split_shelter * prepared
+            hunt = p.cadre_hunt * (sheltered if expelled_at > 0 else 0.5 * split)
             out2[0] = 0.0
             out2[1] = 0.0
             repress(role, city, workplace, acting, jail, fear, cadre, employ, wp_arrests,
@@ -732,6 +734,7 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
             if expelled_at > 0:
                 cadre_arrests += out2[1]
         # ---- cadre.step
+        prepared = min(1.0, prepared + p.split_build * levels[A_SPLIT] * (1.0 - prepared))
         recruit = levels[A_ORGANISE] + 0.5 * levels[A_APPEAL]
         join_member = p.join_base + p.join_organised * min(1.0, recruit)
         join_worker = p.join_base * 0.5 + p.join_organised * levels[A_APPEAL]
@@ -745,6 +748,7 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
         if is_expelled:
             join_member *= p.underground_joining
             join_worker *= p.underground_joining
+            join_worker += p.split_recruit * prepared * room
         bloc_joins = p.bloc_cadre if (united == 1 and united_before == 0) else 0.0
         bloc_breaks = united == 0 and united_before == 1
         united_before = united
@@ -800,7 +804,7 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
         _record(out, t, hardship_city, unemployment, grain, nepmen, hope, line, chosen,
                 machine, aligned, united, target, stats[3, C_MEMBERS] * scale, recruits * scale,
                 gathering, delegates, cells, stats, strikes, counts, arrests_city, scale,
-                expelled_total, police, cadre_count, capitulated, left, expelled_at,
+                expelled_total, police, cadre_count, capitulated, prepared, left, expelled_at,
                 defeat_at, deported)
     # -- finals ----------
     for j in range(3):
@@ -853,7 +857,7 @@ def _vote(role, acting, workplace, jail, n_wp, machine, aligned):
 def _record(out, t, hardship_city, unemployment, grain, nepmen, hope, line, chosen, machine,
             aligned, united, target, members, recruits, gathering, delegates, cells, stats,
             strikes, counts, arrests_city, scale, expelled_total, police, cadre_count,
-            capitulated, left, expelled_at, defeat_at, deported):
+            capitulated, prepared, left, expelled_at, defeat_at, deported):
     """Every series at step t, as the mechanisms' ``record`` methods compute them."""
     out[0, t] = ((hardship_city[0] + hardship_city[1]) + hardship_city[2]) / 3.0
     out[1, t] = unemployment
@@ -897,7 +901,8 @@ def _record(out, t, hardship_city, unemployment, grain, nepmen, hope, line, chos
     out[44, t] = police
     out[45, t] = cadre_count
     out[46, t] = capitulated
-    out[47, t] = left
-    out[48, t] = 1.0 if expelled_at > 0 else 0.0
-    out[49, t] = 1.0 if defeat_at >= 0 else 0.0
-    out[50, t] = deported
+    out[47, t] = prepared
+    out[48, t] = left
+    out[49, t] = 1.0 if expelled_at > 0 else 0.0
+    out[50, t] = 1.0 if defeat_at >= 0 else 0.0
+    out[51, t] = deported
