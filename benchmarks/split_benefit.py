@@ -8,7 +8,7 @@ end, the share of runs defeated by the cut-off, the share whose leaders were
 expelled, and the share that survived. Where the scenario has no
 ``class-struggle-no-split`` (older versions), the script adds it.
 
-    python validation/split_benefit.py --seeds 50 --theories CN
+    python benchmarks/split_benefit.py --seeds 50 --theories CN
 """
 
 from __future__ import annotations
