@@ -50,6 +50,10 @@ FLAGSHIP_CASES = [
     {"recruitment_on": False}, {"retention_on": False, "theory": "T"},
     {"agency_effect": 0.9, "sympathy_1923": 0.45, "patronage_rate": 0.005},
     {"scale": 1000, "workforce": 3_100_000, "members_1923": 360_000, "officials": 11_000},
+    {"student_share": 0.11, "army_share": 0.03, "student_army_moscow": 0.45,
+     "student_army_leaning": 0.55, "army_discipline": 0.25},
+    # more cells asked for than there are non-bench members: they are cut to whole cells
+    {"worker_member_share": 0.85, "student_share": 0.1, "army_share": 0.2, "scale": 500},
 ]
 
 
