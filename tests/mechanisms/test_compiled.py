@@ -56,6 +56,10 @@ FLAGSHIP_CASES = [
     {"strategy": "class-struggle", "expel_control": 0.5, "split_shelter": 0.8,
      "split_recruit": 0.1},
     {"theory": "T", "strategy": "class-struggle-no-split"},
+    {"student_share": 0.11, "army_share": 0.03, "student_army_moscow": 0.45,
+     "student_army_leaning": 0.55, "army_discipline": 0.25},
+    # more cells asked for than there are non-bench members: they are cut to whole cells
+    {"worker_member_share": 0.85, "student_share": 0.1, "army_share": 0.2, "scale": 500},
 ]
 
 

@@ -142,21 +142,32 @@ def _layout(p):
     nonworker = max(np.int64(0), np.int64(p.members_1923 * (1 - p.worker_member_share))
                     // scale - n_officials)
     n_party = _round_up(max(np.int64((nonworker + n_officials) * p.capacity_factor), size), size)
-    return n_work, n_officials, nonworker, n_party
+    # ``people.cell_slots``: student and military cells, whole cells carved out of nonworker
+    students = np.int64(p.student_share * p.members_1923) // scale
+    n_students = min((students + size // 2) // size * size, nonworker // size * size)
+    army = np.int64(p.army_share * p.members_1923) // scale
+    room = nonworker - n_students
+    n_army = min((army + size // 2) // size * size, room // size * size)
+    return n_work, n_officials, nonworker, n_party, n_students, n_army
 
 
 @nb.njit(cache=True)
-def _init_people(p, keys, n_work, n_officials, nonworker, role, city, workplace, wp_city,
-                 threshold, risk, hardship, employ, leaning, sympathy, fear):
+def _init_people(p, keys, n_work, n_officials, nonworker, n_students, n_army, role, city,
+                 workplace, wp_city, threshold, risk, hardship, employ, leaning, sympathy, fear):
     """``People.init``: draws in the same streams, slots and sub-draws."""
     n = role.shape[0]
     size = np.int64(p.workplace_size)
     n_wp = wp_city.shape[0]
+    cells_lo = n_work
+    army_lo = n_work + n_students
+    cells_hi = army_lo + n_army
     for w in range(n_wp):
         u = uniform(keys[K_CITY], 0, w, 0)
-        if u < p.moscow_share:
+        moscow = p.student_army_moscow if cells_lo // size <= w < cells_hi // size \
+            else p.moscow_share
+        if u < moscow:
             wp_city[w] = 0
-        elif u < p.moscow_share + p.leningrad_share:
+        elif u < moscow + p.leningrad_share:
             wp_city[w] = 1
         else:
             wp_city[w] = 2
@@ -181,9 +192,15 @@ def _init_people(p, keys, n_work, n_officials, nonworker, role, city, workplace,
     for i in range(n_work + nonworker, n_work + nonworker + n_officials):
         role[i] = OFFICIAL
     ml = np.float32(p.member_leaning)
+    cl = np.float32(p.student_army_leaning)
+    discipline = np.float32(p.army_discipline)
     for i in range(n):
         if role[i] == OLD_MEMBER:
             leaning[i] = leaning[i] + ml
+        if cells_lo <= i < cells_hi:
+            leaning[i] = leaning[i] + cl
+        if army_lo <= i < cells_hi:
+            threshold[i] = threshold[i] + discipline
         sympathy[i] = min(max(leaning[i], np.float32(0.0)), np.float32(1.0))
 
 
@@ -369,7 +386,7 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
              events, sit_step, sit_which, sit_strength, start_month, steps, cutoff, out, fin,
              stack):
     p = p0
-    n_work, n_officials, nonworker, n_party = _layout(p)
+    n_work, n_officials, nonworker, n_party, n_students, n_army = _layout(p)
     size = np.int64(p.workplace_size)
     n = n_work + n_party
     n_wp = n // size
@@ -388,8 +405,8 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
     acting = np.zeros(n, np.uint8)
     jail = np.zeros(n, np.uint8)
     cadre = np.zeros(n, np.uint8)
-    _init_people(p, keys, n_work, n_officials, nonworker, role, city, workplace, wp_city,
-                 threshold, risk, hardship, employ, leaning, sympathy, fear)
+    _init_people(p, keys, n_work, n_officials, nonworker, n_students, n_army, role, city,
+                 workplace, wp_city, threshold, risk, hardship, employ, leaning, sympathy, fear)
     # -- economy ----------
     hardship_city = np.ones(3)
     shock = np.zeros(3)
