@@ -162,7 +162,10 @@ def _readers() -> dict[str, list[str]]:
         texts[modname] = inspect.getsource(mod)
     keys: dict[str, list[str]] = defaultdict(list)
     for modname, text in texts.items():
-        for key in set(re.findall(r"""["']([a-z_]+)["']""", text)):
+        found = set(re.findall(r"""["']([a-z_]+)["']""", text))
+        if "gathering_now(" in text:  # common.gathering_now reads the key on the caller's behalf
+            found.add("gathering")
+        for key in found:
             keys[key].append(modname)
     return keys
 

@@ -79,7 +79,8 @@ def check_cmd(file: Annotated[str, typer.Argument(help="a scenario file (.yaml) 
     span = f"{tl.label(0)}..{tl.label(tl.steps)} ({tl.steps} {tl.unit}s)"
     out.print(
         f"ok: {sc.name}: {len(sc.mechanisms)} mechanism(s), {len(sc.decls)} parameters, "
-        f"{len(sc.events)} events, {len(sc.spec.targets)} targets, {len(sc.spec.claims)} "
+        f"{len(sc.events)} events, {len(sc.spec.targets)} targets{_held(sc)}, "
+        f"{len(sc.spec.claims)} "
         f"claims, {span}", highlight=False)
 
 
@@ -330,8 +331,15 @@ def calibrate_cmd(
         help="comma-separated parameters to calibrate (with priors)")] = None,
     theories: Annotated[str | None, typer.Option(help="theories to choose among, e.g. TCN")] = None,
     particles: Annotated[int, typer.Option(help="particles per generation")] = 200,
-    generations: Annotated[int, typer.Option(help="ABC-SMC generations")] = 4,
+    generations: Annotated[int, typer.Option(help="ABC-SMC generations (at most, with "
+                                                  "--min-fall)")] = 4,
     until: Annotated[str | None, typer.Option(help="use only targets up to this date")] = None,
+    screen: Annotated[int, typer.Option(
+        help="calibrate this many parameters: the --params named, then those a screen of "
+             "prior draws finds the fit follows most (0: only --params)")] = 0,
+    screen_runs: Annotated[int, typer.Option(help="runs of the screen")] = 400,
+    min_fall: Annotated[float, typer.Option(
+        help="stop once a generation lowers the tolerance by less than this share")] = 0.0,
     replicates: Annotated[int, typer.Option(help="runs averaged per particle")] = 1,
     seed: Annotated[int, typer.Option(help="seed of the whole calibration")] = 0,
     set_: Annotated[list[str], typer.Option("--set", metavar="KEY=VALUE")] = [],  # noqa: B006
@@ -353,10 +361,13 @@ def calibrate_cmd(
     _json_out(out_file)
     check_directory(results, "--results")
     command = "inevitable " + " ".join(sys.argv[1:])
+    began = time.perf_counter()
     post = calibrate(sc, _names(params), theories, particles=particles, generations=generations,
                      seed=seed, until=until, replicates=replicates, backend=backend,
                      workers=workers, scheduler=scheduler, store=results, fixed=fixed,
-                     progress=_progress(), command=command, nuisance=nuisance)
+                     progress=_progress(), command=command, nuisance=nuisance,
+                     screen=screen, screen_runs=screen_runs, min_fall=min_fall)
+    post.wall_seconds = round(time.perf_counter() - began, 1)
     out.print(post.table())
     with writing(out_file):
         post.save(out_file, command=command)
@@ -415,7 +426,7 @@ def verdict_cmd(
     results: Results = Path("results"),
 ) -> None:
     """Was it inevitable? The whole study in one command, and a report to read."""
-    from inevitable.backends.base import check_backend, default_workers
+    from inevitable.backends.base import check_backend
     from inevitable.experiments.verdict import (
         budget_of,
         run_seconds,
@@ -437,18 +448,23 @@ def verdict_cmd(
     if prior:
         sc = _with_priors(sc, prior, used)
     runs = study_runs(sc, b)
-    cores = workers or (1 if backend == "serial" else default_workers())
-    per_run = run_seconds(sc, used)
-    estimate = study_seconds(runs, per_run, cores)
-    minutes = estimate / 60
-    began = time.perf_counter()
-    err.print(f"budget {b.name}: at most {runs:,} runs at {per_run * 1000:.1f} ms each (timed "
-              f"now), roughly {minutes:.1f} min on {cores} core(s) (fewer if the headline is "
-              f"precise sooner; runs already in {results} are reused)", highlight=False)
-    command = "inevitable " + " ".join(sys.argv[1:])
-    v = verdict(sc, b.name if b.name != "custom" else b.reps, seed=seed, posterior=post,
-                backend=backend, workers=workers, scheduler=scheduler, store=results,
-                progress=_progress(), command=command)
+    from inevitable.experiments.pool import kept_open
+
+    # one pool for the timing and the study, so the estimate times runs where the
+    # study will run them, and the workers start once
+    with kept_open(backend, workers, scheduler) as be:
+        cores = be.workers
+        per_run = run_seconds(sc, used, backend=be)
+        estimate = study_seconds(runs, per_run, cores)
+        minutes = estimate / 60
+        began = time.perf_counter()
+        err.print(f"budget {b.name}: at most {runs:,} runs at {per_run * 1000:.1f} ms each "
+                  f"(timed now on {cores} worker(s)), roughly {minutes:.1f} min (fewer if the "
+                  f"headline is precise sooner; runs already in {results} are reused)",
+                  highlight=False)
+        command = "inevitable " + " ".join(sys.argv[1:])
+        v = verdict(sc, b.name if b.name != "custom" else b.reps, seed=seed, posterior=post,
+                    backend=be, store=results, progress=_progress(), command=command)
     with writing(out_dir):
         paths = write_report(v, out_dir)
     out.print(f"[bold]{v['answer']['headline']}[/bold]")
@@ -461,6 +477,12 @@ def verdict_cmd(
     took = time.perf_counter() - began
     out.print(f"report: {out_dir / 'report.html'} ({len(paths)} files; study and report "
               f"{took:.0f} s, estimated {estimate:.0f} s)", highlight=False)
+
+
+def _held(sc) -> str:
+    """' (7 held-out checks)' when some targets are never calibrated on, else ''."""
+    n = sum(1 for t in sc.spec.targets if t.use == "check")
+    return f" ({n} held-out check{'s' if n != 1 else ''})" if n else ""
 
 
 def parse_priors(pairs: list[str]) -> dict[str, Any]:

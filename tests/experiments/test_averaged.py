@@ -7,6 +7,8 @@ checks run the real simulator on a posterior of two parameter values.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -151,3 +153,18 @@ def test_the_draws_take_nuisance_values_from_the_particles_unless_a_prior_replac
     h = np.array([d.params["hazard"] for d in plan(other, weights, 400, seeds=1, seed=0,
                                                    posterior=post)])
     assert h.min() >= 0.03 and h.max() <= 0.04
+
+    # the answer says where the values came from, as the draws above took them
+    from inevitable.experiments.verdict import _drawn
+
+    assert _drawn(sc, post) == ("their calibrated parameters and 1 other uncertain one, all "
+                                "drawn together from the calibration's particles")
+    assert _drawn(other, post) == "their calibrated parameters and the priors of the rest"
+    assert _drawn(sc, None) == "their parameters' priors"
+
+
+def test_the_contraction_is_the_posterior_sd_over_the_prior_sd():
+    # two values 0.6 apart, equally weighted: sd 0.3, against uniform(0, 1)'s 1/sqrt(12)
+    post = toy_posterior([0.2, 0.8, 0.2, 0.8], ["A", "A", "B", "B"])
+    assert abs(post.contraction()["effect"] - 0.3 * math.sqrt(12)) < 1e-3
+    assert post.to_dict()["contraction"]["effect"] == post.contraction()["effect"]

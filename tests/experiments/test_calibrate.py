@@ -207,7 +207,7 @@ def test_targets_known_by_a_cutoff_include_events_recorded_before_it():
     ids = {t.id for t in tg.select(sc, until="1926-12")}
     assert {"members-1925-12", "leningrad-break-month", "united-opposition-month"} <= ids
     assert not ids & {"members-1927-12", "left-turn-month", "defeat-month", "lenin-enrollment"}
-    assert len(tg.select(sc)) == len(sc.spec.targets)
+    assert len(tg.select(sc)) == sum(t.use == "fit" for t in sc.spec.targets)
     left = next(t for t in tg.all_targets(sc) if t.id == "left-turn-month")
     assert left.event_time and left.observed(-1) == sc.timeline.steps + 1
     assert left.error(70) == 0 and left.error(-1) > 0
@@ -230,6 +230,25 @@ def test_validation_predicts_held_out_targets_and_checks_the_scale():
     bad = validate(gauss(extra=extra_bad), ["mu"], ["A"], cutoff="1", particles=50,
                    generations=2, reps=20, seed=0, backend="serial", progress=False)
     assert not bad.predictions[0].inside and bad.predictions[0].error > 50
+
+
+def test_a_held_out_check_is_never_calibrated_on_and_validation_predicts_it():
+    # the check sits at the cut-off's date and far from the fit: were it fitted, mu would move
+    check = ('- {id: ogpu, quantity: xbar, date: "1", use: check, value: 104, sd: 0.5, '
+             'source: t}\n')
+    sc = gauss(extra=check)
+    assert [t.id for t in tg.select(sc)] == ["xbar"]
+    assert [t.id for t in tg.select(sc, until="1")] == ["xbar"]
+    with pytest.raises(InputError, match="target 'ogpu' is a held-out check"):
+        tg.select(sc, ["xbar", "ogpu"])
+    v = validate(sc, ["mu"], ["A"], cutoff="1", particles=60, generations=2, reps=30, seed=0,
+                 backend="serial", progress=False)
+    assert [t["id"] for t in v.posterior.targets] == ["xbar"]
+    (p,) = v.predictions
+    assert p.target.id == "ogpu" and not p.inside  # the fit near 101 misses 104
+    assert v.to_dict()["predictions"][0]["check"] is True
+    with pytest.raises(InputError, match="use"):
+        gauss(extra=check.replace("use: check", "use: maybe"))
 
 
 # -- nuisance parameters --------------------------------------------------------------
@@ -298,3 +317,88 @@ def test_a_posterior_with_nuisance_values_round_trips_and_an_old_file_still_load
     path.write_text(json.dumps(data))
     with pytest.raises(InputError, match="nuisance values do not match"):
         Posterior.load(path)
+
+
+# -- the screen that picks what to calibrate ------------------------------------------
+def test_the_fit_screen_ranks_a_parameter_the_distance_follows_first():
+    from inevitable.experiments.fitscreen import rank
+
+    rng = np.random.default_rng(0)
+    d = rng.random(300)
+    fs = rank({"noise": rng.random(300), "pull": d + 0.1 * rng.random(300),
+               "against": -d + 0.5 * rng.random(300)}, d)
+    assert [r.name for r in fs.ranked] == ["pull", "against", "noise"]
+    assert fs.ranked[0].rho > 0.95 and fs.ranked[1].rho < -0.5
+    assert fs.ranked[0].significant and not fs.ranked[2].significant
+    assert abs(fs.bound - 1.959963984540054 / math.sqrt(299)) < 1e-9
+    # per target: a parameter that settles one small target is not drowned by the distance,
+    # which the other target's large errors make; the bound is Bonferroni over the targets
+    small = rng.random(300)  # the target "month" follows it alone
+    big = 100 * rng.random(300)  # and "count", which dominates the RMS, follows nothing
+    errors = np.column_stack([small + 0.05 * rng.random(300), big])
+    dist = np.sqrt((errors ** 2).mean(axis=1))
+    fs = rank({"settles": small, "idle": rng.random(300)}, dist, errors, ["month", "count"])
+    assert [r.name for r in fs.ranked] == ["settles", "idle"]
+    assert fs.ranked[0].target == "month" and fs.ranked[0].significant
+    assert abs(fs.ranked[0].rho) < 0.2  # the RMS alone would not have seen it
+    from scipy import stats as st
+    assert abs(fs.bound - st.norm.ppf(1 - 0.025 / 2) / math.sqrt(299)) < 1e-12
+
+
+def test_a_screened_calibration_calibrates_what_the_record_constrains():
+    # mu moves xbar by its whole prior width; n only changes the noise around it
+    post = calibrate(NUIS, None, screen=1, screen_runs=60, **NUIS_KW)
+    assert post.params == ["mu"] and post.nuisance == ["n"]
+    ranked = post.settings["screen"]["ranked"]
+    assert ranked[0][0] == "mu" and ranked[0][4] is True and abs(ranked[1][2]) < 0.3
+    # named parameters come first, the screen fills the rest
+    both = calibrate(NUIS, ["n"], screen=2, screen_runs=60, **NUIS_KW)
+    assert both.params == ["n", "mu"]
+    # and the posterior file keeps the screen and the wall time the CLI adds
+    both.wall_seconds = 1.5
+    again = Posterior.from_dict(json.loads(json.dumps(both.to_dict())), "x")
+    assert again.wall_seconds == 1.5 and again.settings["screen"]["runs"] == 60
+
+
+def test_the_calibration_stops_once_the_tolerance_stops_falling():
+    kw = {**NUIS_KW, "generations": 6}
+    post = calibrate(NUIS, ["mu"], min_fall=0.99, **kw)
+    assert len(post.epsilons) == 2 and "fell by less than 99%" in post.stopped
+    assert len(calibrate(NUIS, ["mu"], **kw).epsilons) == 6
+
+
+@pytest.mark.parametrize(("kw", "message"), [
+    ({"screen": -1}, "--screen"), ({"screen": 1, "screen_runs": 5}, "--screen-runs"),
+    ({"min_fall": 1.5}, "--min-fall"), ({"screen": 1, "params": ["mu", "n"]}, "--screen")])
+def test_bad_screen_settings_are_one_line(kw, message):
+    kw = {"params": None, **kw}
+    with pytest.raises(InputError) as err:
+        calibrate(NUIS, kw.pop("params"), **{**NUIS_KW, **kw})
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_the_perturbation_kernel_is_truncated_to_the_support_with_its_mass():
+    from inevitable.engine.params import Uniform
+    from inevitable.experiments.calibrate import Population, Proposer, Space, _log_mass
+
+    c = np.array([[0.05, 0.5, 0.999]])
+    s = np.array([0.2, 0.2, 0.2])
+    lo, hi = np.zeros(3), np.ones(3)
+    exact = np.log(stats.norm.cdf((hi - c) / s) - stats.norm.cdf((lo - c) / s))
+    assert np.allclose(_log_mass(c, s, lo, hi), exact, rtol=1e-12)
+    # far in a tail, where the plain difference cancels to 0
+    assert np.isfinite(_log_mass(np.array([[-40.0]]), np.array([1.0]), np.zeros(1),
+                                 np.ones(1))).all()
+    # 30 parameters near the edges of their supports: every proposal lands inside
+    d = 30
+    space = Space(tuple(f"p{j}" for j in range(d)), tuple(Uniform(low=0.0, high=1.0)
+                                                          for _ in range(d)),
+                  ("float",) * d, ("A",), {})
+    theta = np.full((50, d), 0.98)
+    theta[:, ::2] = 0.02
+    pop = Population(np.zeros(50, dtype=np.int64), theta, np.full(50, 1 / 50), np.zeros(50),
+                     np.zeros((50, 0)), np.zeros((50, 0)))
+    prop = Proposer(space, 0, 1, pop)
+    drawn = np.array([prop(i)[1] for i in range(200)])
+    assert drawn.min() >= 0.0 and drawn.max() <= 1.0
+    assert np.isfinite(prop.log_weight(np.zeros(200, dtype=np.int64), drawn)).all()

@@ -60,3 +60,26 @@ def test_an_agency_claim_needs_a_share_within_five_points():
     assert judge_agency(0.45, 0.051, 512, "low", "defeat")[0] == "undecided"
     assert judge_agency(0.2, 0.01, None, "high", "defeat")[0] == "undecided"
     assert judge_agency(None, None, None, "low", "defeat")[0] == "not tested"
+
+
+def test_a_claim_is_judged_against_its_own_reference_strategy():
+    """marot-should-prepare-split is judged on the split alone (class-struggle against
+    the same strategy without its split rule), not against the historical strategy."""
+    from inevitable.experiments.judge import judge_claims
+    from inevitable.scenarios.loader import scenario
+
+    sc = scenario("soviet-1923")
+    key = ("class-struggle", "class-struggle-no-split", "defeat")
+
+    def verdict_of(differences):
+        out = judge_claims(sc, probs={"C": 1.0}, favoured="C", differences=differences,
+                           outcome="defeat", agency=None, curve=[],
+                           ablations=lambda s: Estimate(0.0, -0.1, 0.1, 10))
+        return next(c for c in out if c["id"] == "marot-should-prepare-split")
+
+    split = verdict_of({key: _ev(-0.2, -0.3, -0.1),
+                        ("class-struggle", "historical", "defeat"): _ev(0.2, 0.1, 0.3)})
+    assert split["verdict"] == "supported"
+    assert "class-struggle vs class-struggle-no-split" in split["evidence"]
+    assert verdict_of({key: _ev(0.2, 0.1, 0.3)})["verdict"] == "contradicted"
+    assert verdict_of({})["verdict"] == CANNOT  # no such comparison was run

@@ -50,6 +50,16 @@ FLAGSHIP_CASES = [
     {"recruitment_on": False}, {"retention_on": False, "theory": "T"},
     {"agency_effect": 0.9, "sympathy_1923": 0.45, "patronage_rate": 0.005},
     {"scale": 1000, "workforce": 3_100_000, "members_1923": 360_000, "officials": 11_000},
+    # a split prepared, then the expulsion: the prepared organisation shelters and recruits
+    {"theory": "N", "strategy": "class-struggle", "split_shelter": 0.9, "split_recruit": 0.08,
+     "split_build": 0.3},
+    {"strategy": "class-struggle", "expel_control": 0.5, "split_shelter": 0.8,
+     "split_recruit": 0.1},
+    {"theory": "T", "strategy": "class-struggle-no-split"},
+    {"student_share": 0.11, "army_share": 0.03, "student_army_moscow": 0.45,
+     "student_army_leaning": 0.55, "army_discipline": 0.25},
+    # more cells asked for than there are non-bench members: they are cut to whole cells
+    {"worker_member_share": 0.85, "student_share": 0.1, "army_share": 0.2, "scale": 500},
 ]
 
 
@@ -62,6 +72,11 @@ def test_flagship_compiled_equals_sim_bit_for_bit():
     # the cases are not all alike: the comparison has something to compare
     assert len({r.final["defeat_month"] for r in reference}) > 3
     assert len({round(r.final["cadre_peak"]) for r in reference}) > 10
+    # and the split's organisation was prepared before an expulsion, and then acted
+    split = [r for r in reference if r.spec.params.get("split_recruit", 0) > 0
+             and r.final["expulsion_month"] >= 0]
+    assert len(split) >= 3
+    assert all(r.series["split_prepared"][r.final["expulsion_month"]] > 0 for r in split)
 
 
 def test_flagship_branches_equal_snapshot_branching():
@@ -71,6 +86,9 @@ def test_flagship_branches_equal_snapshot_branching():
              for th in "TC" for s in (3, 4) for b in (0, 20, 55)]
     specs.append(RunSpec(params={"strategy": "class-struggle"}, seed=5, branch=30,
                          branch_params={"strategy": "historical", "police_growth": 4.0}))
+    # the split's benefits switched on after the expulsion (about month 40 under N)
+    specs.append(RunSpec(params={"theory": "N", "strategy": "class-struggle"}, seed=6,
+                         branch=50, branch_params={"split_shelter": 1.0, "split_recruit": 0.1}))
     reference, compiled = _both(sc, specs)
     _same(reference, compiled)
 

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.special import logsumexp
+from scipy.special import log_ndtr, logsumexp, ndtr, ndtri
 
 from inevitable.errors import InputError
 from inevitable.experiments import priors as pri
@@ -57,7 +57,6 @@ from inevitable.scenarios.loader import Scenario
 from inevitable.store.runstore import RunStore
 
 STAY = 0.7  # chance the model kernel keeps a particle's theory
-MAX_TRIES = 10_000  # proposals falling outside the prior before giving up
 MIN_ACCEPTANCE = 0.01  # a generation needing more than particles / this many proposals stops
 
 
@@ -129,7 +128,7 @@ def _names(value: Sequence[str] | str | None) -> list[str] | None:
 
 def space_of(sc: Scenario, params: Sequence[str] | str | None,
              theories: Sequence[str] | str | None, fixed: Mapping[str, Any] | None,
-             nuisance: bool = False) -> Space:
+             nuisance: bool = False, screening: bool = False) -> Space:
     """Check what the user asked to calibrate; every mistake is one InputError line.
 
     With ``nuisance``, every other parameter with a prior that the verdict
@@ -181,7 +180,7 @@ def space_of(sc: Scenario, params: Sequence[str] | str | None,
         chosen = list(dict.fromkeys(wanted))
         if not chosen:
             raise InputError("no theories given", "--theories")
-    if not names and len(chosen) < 2:
+    if not names and len(chosen) < 2 and not screening:
         raise InputError("nothing to calibrate: name parameters with priors, or compare two "
                          "or more theories", "--params")
     extra: list[str] = []
@@ -291,26 +290,31 @@ class Proposer:
                                                            0x4E55]))
         if self.prev is None:
             return int(rng.integers(len(sp.theories))), sp.from_prior(rng), nu
-        for _ in range(MAX_TRIES):
-            m_from = _pick(rng, self.probs)
-            m = _pick(rng, self.kmodel[m_from])
-            members = np.flatnonzero(self.prev.model == m)
-            k = members[_pick(rng, self.prev.weight[members])]
-            theta = self.prev.theta[k] + self.scales[m] * rng.standard_normal(sp.dim)
-            if sp.inside(theta):
-                return m, theta, nu
-        raise RuntimeError("perturbed particles keep leaving the prior's support")
+        m_from = _pick(rng, self.probs)
+        m = _pick(rng, self.kmodel[m_from])
+        members = np.flatnonzero(self.prev.model == m)
+        k = members[_pick(rng, self.prev.weight[members])]
+        # each coordinate moves by a Gaussian truncated to the prior's support, drawn
+        # by inverting its CDF: with tens of parameters an untruncated move would
+        # almost never land inside in every coordinate at once
+        centre, scale = self.prev.theta[k], self.scales[m]
+        lo = ndtr((sp.low - centre) / scale)
+        hi = ndtr((sp.high - centre) / scale)
+        u = lo + rng.random(sp.dim) * (hi - lo)
+        theta = centre + scale * ndtri(np.clip(u, 1e-300, 1 - 1e-16))
+        return m, np.clip(theta, sp.low, sp.high), nu
 
     def log_weight(self, model: np.ndarray, theta: np.ndarray) -> np.ndarray:
         """Log importance weight (before b and normalisation) of accepted proposals.
 
         Prior density over the density of the proposal mixture: pick a theory
         by the last generation's probabilities, move it with the model kernel,
-        pick one of its particles by weight, perturb it (Toni & Stumpf 2010).
-        Proposals outside the support are redrawn whole, which only rescales
-        every weight by the same constant. Nuisance parameters are left out on
-        purpose: they are proposed from their prior, so their density is the
-        same factor in the prior and in the proposal and cancels.
+        pick one of its particles by weight, perturb it (Toni & Stumpf 2010)
+        with a Gaussian truncated to the prior's support in each coordinate,
+        whose density carries each particle's own normalising mass. Nuisance
+        parameters are left out on purpose: they are proposed from their
+        prior, so their density is the same factor in the prior and in the
+        proposal and cancels.
         """
         if self.prev is None:
             return np.zeros(len(model))  # proposed from the prior: the weight is b alone
@@ -321,11 +325,28 @@ class Proposer:
         for n, (m, th) in enumerate(zip(model, theta, strict=True)):
             members = prev.model == m
             w = prev.weight[members] / self.probs[m]
-            z = (th - prev.theta[members]) / self.scales[m]
-            logk = (-0.5 * np.sum(z * z, axis=1) - np.sum(np.log(self.scales[m]))
-                    - 0.5 * sp.dim * math.log(2 * math.pi))
+            sc = self.scales[m]
+            centres = prev.theta[members]
+            z = (th - centres) / sc
+            logk = (-0.5 * np.sum(z * z, axis=1) - np.sum(np.log(sc))
+                    - 0.5 * sp.dim * math.log(2 * math.pi)
+                    - np.sum(_log_mass(centres, sc, sp.low, sp.high), axis=1))
             out[n] = lp[n] - math.log(q_model[m]) - logsumexp(logk, b=w)
         return out
+
+
+def _log_mass(centres: np.ndarray, scale: np.ndarray, low: np.ndarray,
+              high: np.ndarray) -> np.ndarray:
+    """log of the Gaussian mass each centre's kernel puts inside [low, high], per coordinate."""
+    a = (low - centres) / scale
+    b = (high - centres) / scale
+    # log(Phi(b) - Phi(a)) computed on the side where it does not cancel (both sides are
+    # computed, and the one not taken may overflow harmlessly)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        upper = log_ndtr(b) + np.log1p(-np.exp(np.minimum(log_ndtr(a) - log_ndtr(b), -1e-300)))
+        lower = log_ndtr(-a) + np.log1p(-np.exp(np.minimum(log_ndtr(-b) - log_ndtr(-a),
+                                                           -1e-300)))
+    return np.where(a > 0, lower, upper)
 
 
 # -- the algorithm -----------------------------------------------------------------------
@@ -371,6 +392,9 @@ def calibrate(
     alpha: float = 0.5,
     command: str | None = None,
     nuisance: bool = True,
+    screen: int = 0,
+    screen_runs: int = 400,
+    min_fall: float = 0.0,
 ) -> Posterior:
     """Calibrate ``params`` and choose among ``theories`` by ABC-SMC on the targets.
 
@@ -388,16 +412,35 @@ def calibrate(
     calibrating and the posterior carries none. With ``store``, every run
     is kept and a repeated (or interrupted) calibration reuses them and
     reaches the same posterior.
+
+    ``screen``: calibrate this many parameters in all, those named in
+    ``params`` first and then the ones a screen of ``screen_runs`` prior
+    draws finds the fit follows most (:mod:`.fitscreen`); the rest stay
+    nuisance. ``min_fall``: stop before ``generations`` once a generation's
+    tolerance falls by less than this share of the one before (it has
+    stopped falling; more generations would mostly cost runs).
     """
     sc = as_scenario(scenario)
     _check_settings(particles, generations, replicates, seed, alpha)
-    space = space_of(sc, params, theories, fixed, nuisance)
+    if isinstance(screen, bool) or not isinstance(screen, int) or screen < 0:
+        raise InputError(f"must be a whole number of parameters, 0 or more; got {screen!r}",
+                         "--screen")
+    if not 0.0 <= min_fall < 1.0:
+        raise InputError(f"must be a share in [0, 1); got {min_fall!r}", "--min-fall")
+    named = _names(params)
+    if screen and named is not None and len(named) > screen:
+        raise InputError(f"{len(named)} parameters named but only {screen} to calibrate",
+                         "--screen")
+    space = space_of(sc, named if not screen else (named or []), theories, fixed, nuisance,
+                     screening=bool(screen))
     chosen = tg.select(sc, _names(targets), until)
     probe_names = tg.probes(chosen)
     settings = {"particles": particles, "generations": generations, "seed": seed,
                 "replicates": replicates, "alpha": alpha,
                 "until": None if until is None else str(until),
                 "targets_requested": _names(targets), "nuisance": bool(nuisance)}
+    if min_fall:
+        settings["min_fall"] = min_fall
 
     own_store = store is not None and not isinstance(store, RunStore)
     db = RunStore(store) if own_store else store
@@ -421,14 +464,31 @@ def calibrate(
 
     try:
         exp = None
-        if db is not None:
-            exp = db.add_experiment("calibrate", sc, {**settings, "params": list(space.names),
-                                                      "theories": list(space.theories),
-                                                      "fixed": dict(space.fixed),
-                                                      "targets": [t.id for t in chosen]})
         with kept_open(backend, workers, scheduler) as be:
+            if screen:
+                from inevitable.experiments.fitscreen import screen_fit
+
+                fs = screen_fit(sc, screen_runs, seed=seed, theories=space.theories,
+                                fixed=space.fixed, targets=chosen, backend=be, store=db,
+                                progress=progress)
+                picked = list(space.names)
+                picked += [n for n in fs.top(len(fs.ranked)) if n not in picked][
+                    : screen - len(picked)]
+                space = space_of(sc, picked, theories, fixed, nuisance)
+                settings["screen"] = {"calibrated": screen, **fs.to_dict()}
+                n_sig = sum(r.significant for r in fs.ranked)
+                say(f"calibrate: screened {len(fs.ranked)} parameters on {fs.runs} runs; "
+                    f"{n_sig} pull the fit beyond |rho| {fs.bound:.2f}; calibrating "
+                    + ", ".join(space.names))
+            if db is not None:
+                exp = db.add_experiment("calibrate", sc, {**settings,
+                                                          "params": list(space.names),
+                                                          "theories": list(space.theories),
+                                                          "fixed": dict(space.fixed),
+                                                          "targets": [t.id for t in chosen]})
             pop, epsilons, history, stopped, n_sims = _smc(
-                space, seed, particles, generations, replicates, alpha, evaluate, say)
+                space, seed, particles, generations, replicates, alpha, evaluate, say,
+                min_fall)
     finally:
         if own_store and db is not None:
             db.close()
@@ -462,8 +522,8 @@ class _Say:
 
 
 def _smc(space: Space, seed: int, particles: int, generations: int, replicates: int,
-         alpha: float, evaluate, say) -> tuple[Population, list[float], list[dict], str | None,
-                                                int]:
+         alpha: float, evaluate, say, min_fall: float = 0.0
+         ) -> tuple[Population, list[float], list[dict], str | None, int]:
     """The generations of ABC-SMC; ``evaluate`` runs proposals and returns distances."""
     prev: Population | None = None
     prev_accepted: list[float] = []
@@ -539,6 +599,12 @@ def _smc(space: Space, seed: int, particles: int, generations: int, replicates: 
             f"P({t})={p:.2f}" for t, p in zip(space.theories, probs, strict=True))
         say(f"calibrate: generation {gen + 1}/{generations}: tolerance {eps:.4g}, "
             f"{tried} proposals, acceptance {particles / tried:.2f}{theories}")
+        if (min_fall and len(epsilons) >= 2 and gen + 1 < generations
+                and epsilons[-1] > (1.0 - min_fall) * epsilons[-2]):
+            stopped = (f"the tolerance fell by less than {min_fall:.0%} in generation "
+                       f"{gen + 1} ({epsilons[-2]:.4g} to {epsilons[-1]:.4g})")
+            say(f"calibrate: stopped: {stopped}")
+            break
     assert prev is not None
     return prev, epsilons, history, stopped, n_sims
 

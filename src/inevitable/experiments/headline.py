@@ -153,15 +153,22 @@ class Headline:
                                                           self.outcome, bounds)}
 
     def evidence(self, res: Averaged) -> dict[tuple[str, str, str], DifferenceEvidence]:
-        """Model-averaged paired differences as the claims see them."""
+        """Model-averaged paired differences as the claims see them.
+
+        Every ordered pair of the strategies run, not only those against the
+        base: a claim may name its own reference (``marot-should-prepare-split``
+        compares class-struggle with the same strategy without its split), and
+        the runs are paired across all strategies alike.
+        """
         out = {}
         for s in self.strategies:
-            if s == self.base:
-                continue
-            d = res.values(s, self.outcome) - res.values(self.base, self.outcome)
-            out[(s, self.base, self.outcome)] = DifferenceEvidence(
-                res.difference(s, self.base, self.outcome).estimate, bool(np.all(d == 0)),
-                "posterior predictive, model-averaged over theories and parameters")
+            for ref in self.strategies:
+                if s == ref:
+                    continue
+                d = res.values(s, self.outcome) - res.values(ref, self.outcome)
+                out[(s, ref, self.outcome)] = DifferenceEvidence(
+                    res.difference(s, ref, self.outcome).estimate, bool(np.all(d == 0)),
+                    "posterior predictive, model-averaged over theories and parameters")
         return out
 
     def beliefs(self, res: Averaged, best: str, p: Plan) -> tuple[list[dict], dict]:

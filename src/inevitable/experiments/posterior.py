@@ -113,6 +113,8 @@ class Posterior:
     nuisance_kinds: list[str] = field(default_factory=list)
     nuisance_priors: dict[str, dict[str, Any]] = field(default_factory=dict)
     nuisance_values: np.ndarray | None = None  # (particles, len(nuisance))
+    # how long the command that made it took; set by the CLI, not part of the result
+    wall_seconds: float | None = field(default=None, compare=False)
     _priors: list[Any] = field(init=False, repr=False, compare=False)
     _nuisance_priors: list[Any] = field(init=False, repr=False, compare=False)
 
@@ -203,6 +205,19 @@ class Posterior:
                          "low": _wquantile(x, w, 0.025), "high": _wquantile(x, w, 0.975)}
         return out
 
+    def contraction(self) -> dict[str, float]:
+        """Posterior sd over prior sd, per parameter: how much the record narrowed it.
+
+        1 is nothing learnt; the prior's sd is taken on a fine grid of its
+        quantiles, so every kind of prior is measured the same way.
+        """
+        grid = (np.arange(4000) + 0.5) / 4000
+        out = {}
+        for name, s in self.summary().items():
+            prior_sd = float(np.std(self._priors[self.params.index(name)].ppf(grid)))
+            out[name] = s["sd"] / prior_sd if prior_sd > 0 else math.nan
+        return out
+
     def fit(self) -> list[dict[str, Any]]:
         """How well the posterior's runs meet each target, worst first.
 
@@ -223,21 +238,27 @@ class Posterior:
         from rich.table import Table
 
         eps = ", ".join(f"{e:.3g}" for e in self.epsilons)
+        acc = ", ".join(f"{h['acceptance']:.2f}" for h in self.history if "acceptance" in h)
         worst = ", ".join(f"{f['id']} {f['median_error']:.3g}" for f in self.fit()[:3])
+        took = (f" in {self.wall_seconds / 60:.1f} min" if self.wall_seconds is not None
+                else "")
         t = Table(title=f"{self.scenario}: ABC-SMC posterior ({len(self.weights)} particles, "
-                        f"{len(self.epsilons)} generations, {self.n_simulations} runs)",
-                  caption=f"tolerance by generation: {eps}; {len(self.targets)} targets "
-                          f"(worst met: {worst}); ESS {self.ess:.0f}"
+                        f"{len(self.epsilons)} generations, {self.n_simulations} runs{took})",
+                  caption=f"tolerance by generation: {eps}; acceptance: {acc}; "
+                          f"{len(self.targets)} targets (worst met: {worst}); "
+                          f"ESS {self.ess:.0f}"
                           + (f"; stopped: {self.stopped}" if self.stopped else ""))
-        for col in ("quantity", "posterior mean", "sd", "95% credible interval", "prior"):
+        for col in ("quantity", "posterior mean", "sd", "sd / prior sd",
+                    "95% credible interval", "prior"):
             t.add_column(col, justify="left" if col in ("quantity", "prior") else "right")
+        shrink = self.contraction()
         for name, s in self.summary().items():
-            t.add_row(name, f"{s['mean']:.4g}", f"{s['sd']:.3g}",
+            t.add_row(name, f"{s['mean']:.4g}", f"{s['sd']:.3g}", f"{shrink[name]:.2f}",
                       f"[{s['low']:.4g}, {s['high']:.4g}]",
                       pri.describe(self._priors[self.params.index(name)]))
         probs = self.theory_probabilities
         for th, p in probs.items():
-            t.add_row(f"P(theory = {th})", f"{p:.3f}", "", "", f"1/{len(probs)}")
+            t.add_row(f"P(theory = {th})", f"{p:.3f}", "", "", "", f"1/{len(probs)}")
         return t
 
     # -- files ---------------------------------------------------------------------
@@ -248,6 +269,7 @@ class Posterior:
             "format": FORMAT,
             "scenario": self.scenario, "scenario_hash": self.scenario_hash,
             "code_version": self.code_version, "command": self.command,
+            **({"wall_seconds": self.wall_seconds} if self.wall_seconds is not None else {}),
             "settings": self.settings,
             "params": self.params, "kinds": self.kinds, "priors": self.priors,
             "theories": self.theories, "fixed": self.fixed, "targets": self.targets,
@@ -256,6 +278,7 @@ class Posterior:
             "stopped": self.stopped,
             "theory_probabilities": self.theory_probabilities,
             "summary": self.summary(),
+            "contraction": {n: _finite(c) for n, c in self.contraction().items()},
             "fit": self.fit(),
             "nuisance": self.nuisance, "nuisance_kinds": self.nuisance_kinds,
             "nuisance_priors": self.nuisance_priors,
@@ -332,6 +355,8 @@ class Posterior:
                 history=list(data["history"]), n_simulations=int(data["n_simulations"]),
                 settings=dict(data["settings"]), code_version=str(data["code_version"]),
                 command=data.get("command"), stopped=data.get("stopped"),
+                wall_seconds=(None if data.get("wall_seconds") is None
+                              else float(data["wall_seconds"])),
                 nuisance=nuisance,
                 nuisance_kinds=[str(k) for k in data.get("nuisance_kinds", [])],
                 nuisance_priors=dict(data.get("nuisance_priors", {})),

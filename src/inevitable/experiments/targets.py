@@ -49,6 +49,7 @@ class Target:
     high: float | None
     event_time: bool  # a month/tick index where -1 means "never"
     never: int  # what -1 is read as for an event time (steps + 1)
+    check: bool = False  # held out of every calibration (``use: check``)
 
     @property
     def probe(self) -> tuple[str, int] | None:
@@ -98,6 +99,8 @@ class Target:
             d.update(low=self.low, high=self.high)
         else:
             d.update(value=self.value, sd=self.sd)
+        if self.check:
+            d["check"] = True
         return d
 
 
@@ -151,7 +154,8 @@ def all_targets(sc: Scenario) -> list[Target]:
                                  "with an 'sd'", where)
             value, sd, low, high = None, None, float(t.low), float(t.high)
         out.append(Target(t.id, t.quantity, t.date, step, value, sd, low, high,
-                          _is_event_time(sc, t.quantity), sc.timeline.steps + 1))
+                          _is_event_time(sc, t.quantity), sc.timeline.steps + 1,
+                          t.use == "check"))
     return out
 
 
@@ -164,9 +168,12 @@ def known_by(sc: Scenario, target: Target, until: int) -> bool:
 
 def select(sc: Scenario, ids: Sequence[str] | None = None,
            until: str | int | None = None) -> list[Target]:
-    """The targets named by ``ids`` (default all), known by ``until`` if given."""
+    """The targets to calibrate on: those named by ``ids`` (default every one that
+    is not a held-out check), known by ``until`` if given."""
     every = all_targets(sc)
-    if ids is not None:
+    if ids is None:
+        every = [t for t in every if not t.check]
+    else:
         if isinstance(ids, str):
             ids = [i.strip() for i in ids.split(",") if i.strip()]
         by_id = {t.id: t for t in every}
@@ -175,6 +182,10 @@ def select(sc: Scenario, ids: Sequence[str] | None = None,
                 known = ", ".join(by_id) or "none"
                 raise InputError(f"unknown target '{i}' (known: {known})", "--targets")
         every = [by_id[i] for i in dict.fromkeys(ids)]
+        held = [t.id for t in every if t.check]
+        if held:
+            raise InputError(f"target '{held[0]}' is a held-out check ('use: check'): no "
+                             "calibration fits it, so that it can test the model", "--targets")
     if until is not None:
         cut = step_of(sc, until, "--until")
         every = [t for t in every if known_by(sc, t, cut)]

@@ -169,36 +169,55 @@ def study_runs(sc, b: Budget) -> int:
                           len(switches), len(in_curve), min(3, len(sc.priors)), grid, told)
 
 
-def run_seconds(sc, posterior=None, runs: int = 12) -> float:
-    """Seconds one of the study's replications takes on one core here.
+def run_seconds(sc, posterior=None, runs: int = 12, backend=None) -> float:
+    """Seconds of one core that one of the study's replications takes here.
 
     Timed on runs drawn the way the headline draws them (theories by their
     posterior weight, calibrated parameters from the posterior, the rest
-    from their priors), each with a strategy in turn, through a sweep into a
-    scratch store. A run at default parameters under one strategy is not
-    representative: drawn parameters and other strategies make bigger
-    movements and cadres, and the flagship's study runs took 1.8 times as
-    long as the historical strategy's runs at default values. One untimed
-    run first, so that compilation and caches do not count.
+    from their priors), each with a strategy in turn. A run at default
+    parameters under one strategy is not representative: drawn parameters
+    and other strategies make bigger movements and cadres, and the
+    flagship's study runs took 1.8 times as long as the historical
+    strategy's runs at default values.
+
+    Given the study's ``backend``, every worker runs ``runs`` of them at
+    once, so the figure includes what running side by side costs (shared
+    caches and memory, a lower clock with every core busy), which a run
+    timed alone in the main process misses. One untimed run per worker
+    first, so that start-up and compilation do not count.
     """
     from inevitable.experiments.averaged import plan
+    from inevitable.experiments.runs import Batch, execute
 
+    workers = max(int(getattr(backend, "workers", 1) or 1), 1) if backend is not None else 1
     probs = getattr(posterior, "theory_probabilities", None) or {}
     theories = theories_of(sc)
     weights = probs or ({t: 1.0 / len(theories) for t in theories} if theories != [None]
                         else {None: 1.0})
     strategies = strategies_of(sc)
-    draws = plan(sc, weights, runs + 1, seeds=1, seed=900_000, posterior=posterior,
-                 minimum=1)[: runs + 1]
+    n = workers * (runs + 1)
+    draws = plan(sc, weights, n, seeds=1, seed=900_000, posterior=posterior, minimum=1)[:n]
     specs = [RunSpec(params={**d.params, **({"theory": d.theory} if d.theory else {}),
                              "strategy": strategies[i % len(strategies)]}, seed=d.seeds[0])
              for i, d in enumerate(draws)]
-    from inevitable.experiments.runs import Batch, execute
 
-    execute(Batch(sc.text, sc.source, tuple(specs[:1])))
+    def tasks(chunk: list[RunSpec]) -> list[Batch]:
+        size = max(len(chunk) // workers, 1)
+        return [Batch(sc.text, sc.source, tuple(chunk[i:i + size]))
+                for i in range(0, len(chunk), size)]
+
+    def run(chunk: list[RunSpec]) -> None:
+        if backend is None:
+            execute(Batch(sc.text, sc.source, tuple(chunk)))
+        else:
+            for _ in backend.map_unordered(execute, tasks(chunk)):
+                pass
+
+    run(specs[:workers])
+    timed = specs[workers:]
     t = time.perf_counter()
-    execute(Batch(sc.text, sc.source, tuple(specs[1:])))
-    return (time.perf_counter() - t) / max(len(specs) - 1, 1)
+    run(timed)
+    return (time.perf_counter() - t) * workers / max(len(timed), 1)
 
 
 # What a study costs besides its runs, in runs' worth of time: the report's
@@ -349,7 +368,8 @@ def _study(sc, b: Budget, seed: int, posterior, outcome, strategies, theories, b
         # curve chose at its last date, run from that date on fresh seeds
         late = _late_chance(sc, favoured, base, final, o, b.late_reps, seed + 1_000_000,
                             common)
-    answer = _answer(probs, base, best, averaged, variance, final, o, late, favoured)
+    answer = _answer(probs, base, best, averaged, variance, final, o, late, favoured,
+                     _drawn(sc, post))
     elapsed = time.perf_counter() - started
     return {
         "schema": "inevitable-verdict/1",
@@ -543,12 +563,36 @@ def _fmt(f: dict) -> str:
     return text + (" (too few runs to say)" if f.get("too_few_runs") else "")
 
 
-def _answer(probs, base, best, averaged, variance, final, o, late, favoured) -> dict:
+def _drawn(sc, post) -> str:
+    """Where the headline's parameter values come from, as the answer says it.
+
+    With a calibration that drew the other uncertain parameters too, whole
+    particles are drawn (conditioned on the record); only what it did not
+    draw, or a prior the user replaced, comes from a prior.
+    """
+    from inevitable.experiments.averaged import uncertain
+
+    fresh = len(uncertain(sc, post))
+    if post is None:
+        return "their parameters' priors"
+    carried = sum(1 for n in getattr(post, "nuisance", ()) if n in sc.priors
+                  and post.carries(n, sc.priors[n]))
+    if not carried:
+        return "their calibrated parameters and the priors of the rest"
+    text = (f"their calibrated parameters and {carried} other uncertain "
+            f"{'one' if carried == 1 else 'ones'}, all drawn together from the calibration's "
+            "particles")
+    if fresh:
+        text += f", and {fresh} more from their priors"
+    return text
+
+
+def _answer(probs, base, best, averaged, variance, final, o, late, favoured,
+            drawn: str = "their calibrated parameters and the priors of the rest") -> dict:
     """The answer, its first sentence on the model-averaged figures."""
     p_base, p_best, diff = averaged
     who = ("Averaged over the theories (" + ", ".join(f"{t} {p:.0%}" for t, p in probs.items())
-           + "), their calibrated parameters and the priors of the rest"
-           if probs else "Averaged over the parameters' priors")
+           + f"), {drawn}" if probs else "Averaged over the parameters' priors")
     s1 = (f"{who}, '{o}' came in {_fmt(p_base)} of runs with the {base} strategy and in "
           f"{_fmt(p_best)} with the best alternative, {best}, followed from the start.")
     th = f" under theory {favoured}" if favoured else ""

@@ -145,11 +145,15 @@ class TargetSpec(_Strict):
     """An observed figure the model is calibrated or validated against.
 
     ``value`` with ``sd``, or a ``low``-``high`` range, at a ``date``; the
-    ``quantity`` is a series (read at that date) or a final value.
+    ``quantity`` is a series (read at that date) or a final value. ``use:
+    check`` holds a figure out of every calibration, so that the record has
+    a part the model was never fitted to: validation and the targets' tables
+    report it, nothing tunes a parameter to it.
     """
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     quantity: str
+    use: Literal["fit", "check"] = "fit"
     date: str | None = None
     value: float | None = None
     sd: float | None = Field(default=None, gt=0)

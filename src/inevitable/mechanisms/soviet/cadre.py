@@ -9,6 +9,20 @@ must abstain); they capitulate the more their livelihood hangs on the
 apparatus, much more once the leaders are expelled, and more again once the
 leadership turns left and takes up part of the Opposition's programme (the
 capitulations of 1929).
+
+A split prepared in time is an organisation outside the party (Marot: once
+the apparatus holds the party, lead a faction fight ready to split and found
+a new party). While the Opposition prepares a split, a share of its
+organisation is made clandestine each month (``split_build`` times the
+level), and the share built stays. Once the leaders are expelled the
+prepared organisation keeps recruiting among sympathising non-party workers
+outside the party (``split_recruit`` times the share prepared), and
+``repression`` hunts it less (``split_shelter``). Neither the breach nor the
+hunt of the preparation itself is spared. Both benefits are assumptions
+whose priors reach zero, so "a split helps nothing" stays a possible world.
+The channel is organisation, not voice: like all joining it acts under every
+theory, N included (N cuts only what the Opposition's deeds do to sympathy
+and fear).
 """
 
 from __future__ import annotations
@@ -25,7 +39,7 @@ from inevitable.mechanisms.soviet.kernels import organise
 @register
 class Cadre(Mechanism):
     name = "cadre"
-    claims = ("cliff-19-cadres-need-action", "cliff-19-dilemma")
+    claims = ("cliff-19-cadres-need-action", "cliff-19-dilemma", "marot-should-prepare-split")
     params = {
         "retention_on": k.switch("cadre retention", "abstention costs cadre",
                                  claim=("cliff-19-cadres-need-action",)),
@@ -88,10 +102,33 @@ class Cadre(Mechanism):
                                    source="Preobrazhensky, Radek and Smilga recant in 1929 "
                                           "citing the left course (Cliff; Deutscher); size "
                                           "unknown", claim=("trotsky-centre-swings",)),
+        "split_build": Param(0.1, "float", unit="per month", low=0.0, high=1.0,
+                             prior=Uniform(low=0.0, high=0.3),
+                             doc="share of the organisation not yet prepared that is made "
+                                 "clandestine (cells, addresses, a press outside the party) "
+                                 "per month of a split prepared at full level",
+                             assumption=True,
+                             source="no measure; Marot, ATC 52 (1994), 'Lessons of Defeat': a "
+                                    "faction fight ready to split and found a new party",
+                             claim=("marot-should-prepare-split",)),
+        "split_recruit": Param(0.03, "float", unit="per month", low=0.0, high=1.0,
+                               prior=Uniform(low=0.0, high=0.1),
+                               doc="once the leaders are expelled, extra chance that an open, "
+                                   "convinced non-party worker joins, per unit of the "
+                                   "organisation prepared for a split (x room); at the default "
+                                   "the prepared organisation recruits as the open faction "
+                                   "does at join_organised's default",
+                               assumption=True,
+                               source="no measure; Marot, ATC 52 (1994), 'Lessons of Defeat': "
+                                      "a new party appealing to the working class; 0 is the "
+                                      "reading in which a split wins no one",
+                               claim=("marot-should-prepare-split",)),
     }
     series = {
         "cadre": Output("organised Opposition cadre (real count)", "people"),
         "capitulations": Output("cumulative capitulations (real count)", "people"),
+        "split_prepared": Output("share of the organisation prepared for a split "
+                                 "(clandestine, outside the party)"),
     }
     finals = {"cadre_peak": Output("largest cadre reached", "people")}
 
@@ -104,11 +141,17 @@ class Cadre(Mechanism):
         self.peak = self.alloc("peak", (), np.float64)
         self.capitulated = self.alloc("capitulated", (), np.float64)
         self.united_before = self.alloc("united_before", (), np.int8)
+        self.prepared = self.alloc("prepared", (), np.float64)  # read by repression
 
     def step(self, sim) -> None:
         p = self.p
         st = sim.state
         lv = st[k.LEVELS]
+        # a split in preparation makes part of what is not yet prepared clandestine
+        prepared = float(self.prepared)
+        prepared = min(1.0, prepared + p.split_build * lv[k.A["prepare_split"]]
+                       * (1.0 - prepared))
+        self.prepared[()] = prepared
         recruit = lv[k.A["organise_faction"]] + 0.5 * lv[k.A["appeal_workers"]]
         join_member = p.join_base + p.join_organised * min(1.0, recruit)
         join_worker = p.join_base * 0.5 + p.join_organised * lv[k.A["appeal_workers"]]
@@ -125,6 +168,8 @@ class Cadre(Mechanism):
         if expelled:  # joining an outlawed organisation
             join_member *= p.underground_joining
             join_worker *= p.underground_joining
+            # the party is closed: the prepared organisation recruits workers outside it
+            join_worker += p.split_recruit * prepared * room
         counts = np.zeros(4)
         united = int(st[k.UNITED])
         bloc_joins = p.bloc_cadre if (united == 1 and self.united_before == 0) else 0.0
@@ -140,7 +185,8 @@ class Cadre(Mechanism):
         self.peak[()] = max(float(self.peak), float(self.count))
 
     def record(self, sim):
-        return {"cadre": float(self.count), "capitulations": float(self.capitulated)}
+        return {"cadre": float(self.count), "capitulations": float(self.capitulated),
+                "split_prepared": float(self.prepared)}
 
     def finalize(self, sim):
         return {"cadre_peak": float(self.peak)}

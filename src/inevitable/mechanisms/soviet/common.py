@@ -75,6 +75,7 @@ P_CADRE = "people.cadre"
 WP_CITY = "people.wp_city"
 WP_ARRESTS = "repression.wp_arrests"  # arrests last month, per workplace
 WP_CADRE = "cadre.wp_cadre"  # cadre per workplace
+SPLIT_PREPARED = "cadre.prepared"  # share of the organisation prepared for a split
 
 LEVELS = "strategy.levels"  # action levels in force this month (every theory)
 CHOSEN = "strategy.chosen"  # the levels the strategy chose (recorded either way)

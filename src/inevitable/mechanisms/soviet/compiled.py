@@ -103,7 +103,7 @@ SERIES = (
     "member_sympathy", "opposition_vote_share", "falsification", "fear", "strikes",
     "strikers", "meeting_attendance", "signatures", "demonstrators",
     "arrests", "expelled", "police",
-    "cadre", "capitulations",
+    "cadre", "capitulations", "split_prepared",
     "policy_left",
     "leaders_expelled", "defeated", "deported",
 )
@@ -144,21 +144,32 @@ def _layout(p):
     nonworker = max(np.int64(0), np.int64(p.members_1923 * (1 - p.worker_member_share))
                     // scale - n_officials)
     n_party = _round_up(max(np.int64((nonworker + n_officials) * p.capacity_factor), size), size)
-    return n_work, n_officials, nonworker, n_party
+    # ``people.cell_slots``: student and military cells, whole cells carved out of nonworker
+    students = np.int64(p.student_share * p.members_1923) // scale
+    n_students = min((students + size // 2) // size * size, nonworker // size * size)
+    army = np.int64(p.army_share * p.members_1923) // scale
+    room = nonworker - n_students
+    n_army = min((army + size // 2) // size * size, room // size * size)
+    return n_work, n_officials, nonworker, n_party, n_students, n_army
 
 
 @nb.njit(cache=True)
-def _init_people(p, keys, n_work, n_officials, nonworker, role, city, workplace, wp_city,
-                 threshold, risk, hardship, employ, leaning, sympathy, fear):
+def _init_people(p, keys, n_work, n_officials, nonworker, n_students, n_army, role, city,
+                 workplace, wp_city, threshold, risk, hardship, employ, leaning, sympathy, fear):
     """``People.init``: draws in the same streams, slots and sub-draws."""
     n = role.shape[0]
     size = np.int64(p.workplace_size)
     n_wp = wp_city.shape[0]
+    cells_lo = n_work
+    army_lo = n_work + n_students
+    cells_hi = army_lo + n_army
     for w in range(n_wp):
         u = uniform(keys[K_CITY], 0, w, 0)
-        if u < p.moscow_share:
+        moscow = p.student_army_moscow if cells_lo // size <= w < cells_hi // size \
+            else p.moscow_share
+        if u < moscow:
             wp_city[w] = 0
-        elif u < p.moscow_share + p.leningrad_share:
+        elif u < moscow + p.leningrad_share:
             wp_city[w] = 1
         else:
             wp_city[w] = 2
@@ -183,9 +194,15 @@ def _init_people(p, keys, n_work, n_officials, nonworker, role, city, workplace,
     for i in range(n_work + nonworker, n_work + nonworker + n_officials):
         role[i] = OFFICIAL
     ml = np.float32(p.member_leaning)
+    cl = np.float32(p.student_army_leaning)
+    discipline = np.float32(p.army_discipline)
     for i in range(n):
         if role[i] == OLD_MEMBER:
             leaning[i] = leaning[i] + ml
+        if cells_lo <= i < cells_hi:
+            leaning[i] = leaning[i] + cl
+        if army_lo <= i < cells_hi:
+            threshold[i] = threshold[i] + discipline
         sympathy[i] = min(max(leaning[i], np.float32(0.0)), np.float32(1.0))
 
 
@@ -371,7 +388,7 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
              events, sit_step, sit_which, sit_strength, start_month, steps, cutoff, out, fin,
              stack):
     p = p0
-    n_work, n_officials, nonworker, n_party = _layout(p)
+    n_work, n_officials, nonworker, n_party, n_students, n_army = _layout(p)
     size = np.int64(p.workplace_size)
     n = n_work + n_party
     n_wp = n // size
@@ -390,8 +407,8 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
     acting = np.zeros(n, np.uint8)
     jail = np.zeros(n, np.uint8)
     cadre = np.zeros(n, np.uint8)
-    _init_people(p, keys, n_work, n_officials, nonworker, role, city, workplace, wp_city,
-                 threshold, risk, hardship, employ, leaning, sympathy, fear)
+    _init_people(p, keys, n_work, n_officials, nonworker, n_students, n_army, role, city,
+                 workplace, wp_city, threshold, risk, hardship, employ, leaning, sympathy, fear)
     # -- economy ----------
     hardship_city = np.ones(3)
     shock = np.zeros(3)
@@ -462,6 +479,7 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
     cadre_peak = 0.0
     capitulated = 0.0
     united_before = 0
+    prepared = 0.0  # share of the organisation prepared for a split (read by repression)
     # -- policy, outcomes ----------
     left = 0.0
     turn = -1
@@ -524,8 +542,8 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
             _record(out, 0, hardship_city, unemployment, grain, nepmen, hope, line, chosen,
                     machine, aligned, united, target, members0 * scale, recruits * scale,
                     gathering, delegates, cells, stats, strikes, counts, arrests_city, scale,
-                    expelled_total, police, cadre_count, capitulated, left, expelled_at,
-                    defeat_at, deported)
+                    expelled_total, police, cadre_count, capitulated, prepared, left,
+                    expelled_at, defeat_at, deported)
             continue
         # ---- economy.step: NEP's market lets traders gain ground; the plan squeezes them
         if left <= 0.2:
@@ -724,7 +742,8 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
             police = min(1.0, p.police_1923 * (1.0 + p.police_growth * control)
                          * (1.0 + war_scare) * (1.0 + p.threat_response * open_support))
             split = levels[A_SPLIT]
-            hunt = p.cadre_hunt * (1.0 if expelled_at > 0 else 0.5 * split)
+            sheltered = 1.0 - p.split_shelter * prepared
+            hunt = p.cadre_hunt * (sheltered if expelled_at > 0 else 0.5 * split)
             out2[0] = 0.0
             out2[1] = 0.0
             repress(role, city, workplace, acting, jail, fear, cadre, employ, wp_arrests,
@@ -735,6 +754,7 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
             if expelled_at > 0:
                 cadre_arrests += out2[1]
         # ---- cadre.step
+        prepared = min(1.0, prepared + p.split_build * levels[A_SPLIT] * (1.0 - prepared))
         recruit = levels[A_ORGANISE] + 0.5 * levels[A_APPEAL]
         join_member = p.join_base + p.join_organised * min(1.0, recruit)
         join_worker = p.join_base * 0.5 + p.join_organised * levels[A_APPEAL]
@@ -748,6 +768,7 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
         if is_expelled:
             join_member *= p.underground_joining
             join_worker *= p.underground_joining
+            join_worker += p.split_recruit * prepared * room
         bloc_joins = p.bloc_cadre if (united == 1 and united_before == 0) else 0.0
         bloc_breaks = united == 0 and united_before == 1
         united_before = united
@@ -803,7 +824,7 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
         _record(out, t, hardship_city, unemployment, grain, nepmen, hope, line, chosen,
                 machine, aligned, united, target, stats[3, C_MEMBERS] * scale, recruits * scale,
                 gathering, delegates, cells, stats, strikes, counts, arrests_city, scale,
-                expelled_total, police, cadre_count, capitulated, left, expelled_at,
+                expelled_total, police, cadre_count, capitulated, prepared, left, expelled_at,
                 defeat_at, deported)
     # -- finals ----------
     for j in range(3):
@@ -856,7 +877,7 @@ def _vote(role, acting, workplace, jail, n_wp, machine, aligned):
 def _record(out, t, hardship_city, unemployment, grain, nepmen, hope, line, chosen, machine,
             aligned, united, target, members, recruits, gathering, delegates, cells, stats,
             strikes, counts, arrests_city, scale, expelled_total, police, cadre_count,
-            capitulated, left, expelled_at, defeat_at, deported):
+            capitulated, prepared, left, expelled_at, defeat_at, deported):
     """Every series at step t, as the mechanisms' ``record`` methods compute them."""
     out[0, t] = ((hardship_city[0] + hardship_city[1]) + hardship_city[2]) / 3.0
     out[1, t] = unemployment
@@ -900,7 +921,8 @@ def _record(out, t, hardship_city, unemployment, grain, nepmen, hope, line, chos
     out[44, t] = police
     out[45, t] = cadre_count
     out[46, t] = capitulated
-    out[47, t] = left
-    out[48, t] = 1.0 if expelled_at > 0 else 0.0
-    out[49, t] = 1.0 if defeat_at >= 0 else 0.0
-    out[50, t] = deported
+    out[47, t] = prepared
+    out[48, t] = left
+    out[49, t] = 1.0 if expelled_at > 0 else 0.0
+    out[50, t] = 1.0 if defeat_at >= 0 else 0.0
+    out[51, t] = deported

@@ -3,9 +3,19 @@
 Individuals where numbers matter (DESIGN section 3). One slot per modelled
 person, preallocated for the whole run: the workforce (employed and
 registered unemployed; some are party members), then the party's non-worker
-members and officials, then empty slots that later levies fill. ``scale``
-real people stand behind each slot; 1 is the full scale (about 4.6 million
-slots by default).
+members (first the student cells, then the Red Army's, then the rest) and
+officials, then empty slots that later levies fill. ``scale`` real people
+stand behind each slot; 1 is the full scale (about 4.6 million slots by
+default).
+
+Student and military cells are whole workplaces of their own, so their
+members see each other and the bandwagon acts inside them: in December 1923
+the Opposition's support came mainly from students and the military
+(Sarabeev), a third of the Moscow garrison's military cells came out for it
+(Erickson), while in Moscow's workers' cells it had under a fifth of the
+members (Pavlyuchenkov). Their members are old members who are not at the
+bench (no strikes, no unemployment), with an extra leaning of their own; in
+the army a public stance also has to overcome military discipline.
 """
 
 from __future__ import annotations
@@ -83,9 +93,41 @@ class People(Mechanism):
         "member_leaning": Param(0.1, "float", low=-1.0, high=1.0, prior=Uniform(low=-0.1, high=0.3),
                                 doc="extra leaning of 1923's party members towards the "
                                     "Opposition's cause", assumption=True,
-                                source="a fifth to a third of Moscow communists backed the "
-                                       "Opposition in Dec 1923 (Pavlyuchenkov; "
-                                       "booksonline.com.ua)"),
+                                source="under a fifth of the members of Moscow's workers' "
+                                       "cells backed the Opposition in Dec 1923 "
+                                       "(Pavlyuchenkov); a third of Moscow communists "
+                                       "(booksonline.com.ua), students and the military "
+                                       "foremost (Sarabeev)"),
+        "student_share": Param(
+            0.06, "float", low=0.0, high=1.0, prior=Uniform(low=0.02, high=0.12),
+            doc="share of 1923 members in student cells (higher schools, workers' faculties, "
+                "party schools), carved out of the non-bench members", assumption=True,
+            source="no figure found; wide prior"),
+        "army_share": Param(
+            0.10, "float", low=0.0, high=1.0, prior=Uniform(low=0.04, high=0.2),
+            doc="share of 1923 members in Red Army and Fleet cells, carved out of the "
+                "non-bench members", assumption=True, source="no figure found; wide prior"),
+        "student_army_moscow": Param(
+            0.3, "float", low=0.0, high=1.0, prior=Uniform(low=0.15, high=0.45),
+            doc="share of the student and military cells that are in Moscow (the capital's "
+                "universities, party schools and garrison); other workplaces use moscow_share",
+            assumption=True,
+            source="no figure found; wide prior from no concentration (moscow_share) to three "
+                   "times it"),
+        "student_army_leaning": Param(
+            0.35, "float", low=-1.0, high=1.0, prior=Uniform(low=0.0, high=0.6),
+            doc="extra leaning of members in student and military cells towards the "
+                "Opposition's cause (on top of member_leaning)", assumption=True,
+            source="support came mainly from students and the military (Sarabeev); a third of "
+                   "the Moscow garrison's military cells came out for the Opposition "
+                   "(Erickson, The Soviet High Command): the default puts about a third of "
+                   "Moscow's military cells at an open majority in Dec 1923; the Moscow "
+                   "target (15-35% of communists) informs it"),
+        "army_discipline": Param(
+            0.1, "float", low=0.0, high=1.0, prior=Uniform(low=0.0, high=0.3),
+            doc="extra threshold for a member of a military cell to stand with the "
+                "Opposition in public: military discipline and the political commissars",
+            assumption=True, source="no measure; wide prior"),
         "fear_1923": Param(0.2, "float", low=0.0, high=1.0,
                            prior=Uniform(low=0.0, high=0.5),
                            doc="fear left by the civil war and the Cheka, Jan 1923",
@@ -109,6 +151,10 @@ class People(Mechanism):
             max(int((nonworker_members + n_officials) * p.capacity_factor), size), size)
         n = n_work + n_party
         n_wp = n // size
+        # the non-bench members begin with the student cells and the military ones
+        n_students, n_army = cell_slots(p, nonworker_members)
+        cells = slice(n_work, n_work + n_students + n_army)
+        army = slice(n_work + n_students, n_work + n_students + n_army)
 
         role = self.alloc("role", n, np.uint8, OUTSIDE)
         city = self.alloc("city", n, np.uint8)
@@ -126,8 +172,10 @@ class People(Mechanism):
         self.alloc("cadre", n, np.uint8)
 
         u_city = self.stream("city").uniform(n_wp)
-        wp_city[:] = np.where(u_city < p.moscow_share, k.MOSCOW,
-                              np.where(u_city < p.moscow_share + p.leningrad_share,
+        moscow = np.full(n_wp, p.moscow_share)
+        moscow[cells.start // size:cells.stop // size] = p.student_army_moscow
+        wp_city[:] = np.where(u_city < moscow, k.MOSCOW,
+                              np.where(u_city < moscow + p.leningrad_share,
                                        k.LENINGRAD, k.ELSEWHERE))
         workplace[:] = np.arange(n, dtype=np.int32) // size
         city[:] = wp_city[workplace]
@@ -150,9 +198,32 @@ class People(Mechanism):
         role[:n_work][pick] = OLD_MEMBER
         role[n_work:n_work + nonworker_members] = OLD_MEMBER
         role[n_work + nonworker_members:n_work + nonworker_members + n_officials] = OFFICIAL
-        # the old party's members lean further towards the Opposition's cause
+        # the old party's members lean further towards the Opposition's cause, and
+        # students and the military further still; the army's discipline holds them back
         leaning[(role == OLD_MEMBER)] += p.member_leaning
+        leaning[cells] += p.student_army_leaning
+        threshold[army] += p.army_discipline
         sympathy[:] = np.clip(leaning, 0, 1)
+
+
+def cell_slots(p, nonworker: int) -> tuple[int, int]:
+    """Slots of the student cells and of the military cells, whole cells each.
+
+    Each is its share of the 1923 members, rounded to the nearest whole
+    workplace, and no more than the whole cells left among the ``nonworker``
+    non-bench members: the cells are carved out of them, so the count of
+    members does not change.
+    """
+    size = int(p.workplace_size)
+    scale = int(p.scale)
+    out = []
+    room = nonworker
+    for share in (p.student_share, p.army_share):
+        slots = int(share * p.members_1923) // scale
+        n = min((slots + size // 2) // size * size, room // size * size)
+        out.append(n)
+        room -= n
+    return out[0], out[1]
 
 
 def _round_up(x: int, size: int) -> int:

@@ -6,6 +6,13 @@ falls on those who act in public: strikers, open supporters of the
 Opposition (members among them are expelled) and, once the Opposition's
 leaders are expelled, its cadre. The arrested sit out their term; the fear
 it spreads is felt by their workmates next month (``mobilisation``).
+
+A split prepared before the blow shelters the cadre after it (Marot's advice
+to prepare a split and a new party): once the leaders are out, the hunt
+falls on the cadre reduced by ``split_shelter`` times the share of the
+organisation that ``cadre`` has made clandestine (as it stood last month).
+Before the expulsion the preparation itself is what the police hunt, and it
+is not sheltered.
 """
 
 from __future__ import annotations
@@ -22,7 +29,8 @@ from inevitable.mechanisms.soviet.kernels import C_ACTING, C_N, repress
 @register
 class Repression(Mechanism):
     name = "repression"
-    claims = ("marot-not-naturally-submissive", "cliff-1923-arrests-and-denunciation")
+    claims = ("marot-not-naturally-submissive", "cliff-1923-arrests-and-denunciation",
+              "marot-should-prepare-split")
     params = {
         "repression_on": k.switch("repression", "arrests and the fear they leave"),
         "police_1923": Param(0.05, "float", low=0.0, high=1.0, prior=Uniform(low=0.01, high=0.15),
@@ -51,6 +59,16 @@ class Repression(Mechanism):
                             doc="visibility of Opposition cadre once its leaders are expelled",
                             assumption=True, source="mass arrests and exile from Nov 1927 "
                                                     "(research notes); rate unknown"),
+        "split_shelter": Param(0.5, "float", low=0.0, high=1.0, prior=Uniform(low=0.0, high=1.0),
+                               doc="once the leaders are expelled, the share of the hunt on "
+                                   "the cadre that an organisation fully prepared for a split "
+                                   "escapes (its members are hunted at cadre_hunt x (1 - this "
+                                   "x the share prepared))",
+                               assumption=True,
+                               source="no measure; Marot, ATC 52 (1994), 'Lessons of Defeat': "
+                                      "prepare a split and a new party; 0 is the reading in "
+                                      "which a prepared organisation is no harder to find",
+                               claim=("marot-should-prepare-split",)),
         "jail_months": Param(12, "int", unit="months", low=1, high=200,
                              prior=Uniform(low=3, high=36),
                              doc="longest term (terms are uniform from 1 month)",
@@ -85,9 +103,11 @@ class Repression(Mechanism):
         self.police[()] = min(1.0, p.police_1923 * (1.0 + p.police_growth * control)
                               * (1.0 + float(st[k.WAR_SCARE]))
                               * (1.0 + p.threat_response * open_support))
-        # cadre are hunted once the leaders are out, and while a split is prepared
+        # cadre are hunted once the leaders are out (less, the more of the organisation a
+        # split prepared: last month's share), and while a split is prepared
         split = st[k.LEVELS][k.A["prepare_split"]]
-        hunt = p.cadre_hunt * (1.0 if st[k.EXPELLED_LEADERS] > 0 else 0.5 * split)
+        sheltered = 1.0 - p.split_shelter * float(st[k.SPLIT_PREPARED])
+        hunt = p.cadre_hunt * (sheltered if st[k.EXPELLED_LEADERS] > 0 else 0.5 * split)
         out = np.zeros(2)
         repress(st[k.P_ROLE], st[k.P_CITY], st[k.P_WORKPLACE], st[k.P_ACTING], st[k.P_JAIL],
                 st[k.P_FEAR], st[k.P_CADRE], st[k.P_EMPLOY], self.wp_arrests,
