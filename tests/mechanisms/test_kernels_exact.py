@@ -12,6 +12,7 @@ give the same series and finals as one with the fast kernels.
 
 from __future__ import annotations
 
+import math
 from functools import cache
 
 import numpy as np
@@ -127,6 +128,48 @@ def test_mobilise_without_workplaces():
     assert_same("mobilise", tuple(mobilise_args(rng, 0, 20)))
     args = mobilise_args(rng, 5, 0)  # workplaces of no one
     assert_same("mobilise", tuple(args))
+
+
+def test_mobilise_sums_fear_and_sympathy_to_within_their_rounding():
+    """Each value is rounded to a whole number of 2**-25 before it is summed, so a
+    city's sum is the exact sum of its people's new values to within n * 2**-26."""
+    for _, args in captured()["mobilise"][::10]:
+        out = copy_args(args)
+        fast.mobilise(*out)
+        role, wp_city, wp_size, stats = out[0], out[1], out[2], out[-1]
+        city = np.repeat(wp_city, wp_size)
+        for col, values in ((fast.C_FEAR, out[9]), (fast.C_SYMPATHY, out[8])):
+            for c in range(3):
+                mine = values[(role != fast.OUTSIDE) & (city == c)].astype(np.float64)
+                exact = math.fsum(mine)
+                assert abs(stats[c, col] - exact) <= mine.size * 2.0**-26
+                assert abs(stats[c, col] - exact) < 1e-8 * exact  # far inside that bound
+            assert stats[3, col] == stats[0, col] + stats[1, col] + stats[2, col]
+
+
+def test_mobilise_does_not_depend_on_the_order_of_workplaces():
+    """No float sum depends on the order of its terms: workplaces visited in
+    another order give the same bits (the last one, cut at the array's end,
+    changes too)."""
+    rng = np.random.default_rng(5)
+    per_slot = (0, 3, 4, 5, 6, 7, 8, 9, 10, 11)  # arguments with one value a slot
+    per_wp = (1, 12, 13, 14, 15)
+    for _, args in captured()["mobilise"][::20]:
+        wp_size = args[2]
+        order = rng.permutation(args[1].shape[0])
+        moved = list(copy_args(args))
+        for pos in per_slot:
+            moved[pos] = args[pos].reshape(-1, wp_size)[order].ravel()
+        for pos in per_wp:
+            moved[pos] = args[pos][order]
+        want = copy_args(args)
+        fast.mobilise(*want)
+        fast.mobilise(*moved)
+        assert moved[-1].tobytes() == want[-1].tobytes()  # the city stats
+        for pos in per_slot:
+            assert moved[pos].tobytes() == want[pos].reshape(-1, wp_size)[order].tobytes()
+        for pos in per_wp:
+            assert moved[pos].tobytes() == want[pos][order].tobytes()
 
 
 def people(rng: np.random.Generator, n: int, wp_size: int, *, outside=0.1, jailed=0.2):
