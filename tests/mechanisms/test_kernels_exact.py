@@ -250,3 +250,19 @@ def test_a_whole_run_is_the_same_with_the_reference_kernels(monkeypatch, seed, p
     for key in want.series:
         assert np.asarray(want.series[key]).tobytes() == np.asarray(got.series[key]).tobytes(), key
     assert want.final == got.final
+
+
+def test_float32_below_keeps_a_float32_comparison_exact():
+    """``organise`` compares float32 sympathy with a float64 parameter in float32
+    (so its screen runs on float32 lanes); the threshold it uses must give the
+    float64 comparison's answer for every float32."""
+    rng = np.random.default_rng(9)
+    xs = np.concatenate([rng.random(2000), rng.normal(0, 3, 2000),
+                         rng.random(200).astype(np.float32).astype(np.float64),  # representable
+                         [0.0, -0.0, 1.0, 0.6, 1e-45, -1e-45, 3.4e38, -3.4e38]])
+    for x in xs:
+        below = fast._float32_below(x)
+        near = np.float32(x)
+        probes = np.array([np.nextafter(near, np.float32(-np.inf)), near,
+                           np.nextafter(near, np.float32(np.inf))], dtype=np.float32)
+        assert np.array_equal(probes > below, probes.astype(np.float64) > x), x
