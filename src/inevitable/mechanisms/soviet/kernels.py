@@ -19,7 +19,7 @@ from numba.core import cgutils, errors
 from numba.cpython.unsafe.numbers import trailing_zeros
 from numba.extending import intrinsic
 
-from inevitable.engine.rng import uniform
+from inevitable.engine.rng import bits, uniform
 
 WORKER, OLD_MEMBER, RECRUIT, OFFICIAL, OUTSIDE = 0, 1, 2, 3, 255
 STRIKE, SUPPORT = 1, 2  # bits of ``acting``: on strike / publicly with the Opposition
@@ -471,6 +471,12 @@ def _float32_below(x):
     return y
 
 
+@nb.njit(inline="always", cache=True)
+def _whole(x):
+    """A whole float64 in [0, 2**53] as a uint64."""
+    return np.uint64(x)
+
+
 # Slots screened at a time by the branch-free pre-passes of ``repress`` and
 # ``organise`` (their buffers live on the stack).
 SCREEN = 512
@@ -513,9 +519,11 @@ def repress(
         if v & 4:
             p += cadre_hunt
         p *= police
-        chance[v] = p
-    ch0, ch1, ch2, ch3 = chance[0], chance[1], chance[2], chance[3]
-    ch4, ch5, ch6, ch7 = chance[4], chance[5], chance[6], chance[7]
+        # u = b 2**-53 (b the draw's 53 bits) is below p exactly when b is
+        # below ceil(p 2**53): the screen compares integers, not floats
+        chance[v] = min(np.ceil(p * 9007199254740992.0), 9007199254740992.0) if p > 0.0 else 0.0
+    ch0, ch1, ch2, ch3 = _whole(chance[0]), _whole(chance[1]), _whole(chance[2]), _whole(chance[3])
+    ch4, ch5, ch6, ch7 = _whole(chance[4]), _whole(chance[5]), _whole(chance[6]), _whole(chance[7])
     marked = _scratch(SCREEN, np.uint8)
     words = marked.view(np.uint64)
     n_all = role.shape[0]
@@ -541,8 +549,8 @@ def repress(
             # the jailed serve a month; a free person is arrested if the draw
             # falls under their chance (never where the chance is <= 0)
             jail_b[k] = jl - np.uint8(live & (jl > 0))
-            u = uniform(key, step, s0 + k, 0)
-            hit = live & (jl == 0) & (u < p)
+            b = bits(key, step, s0 + k, 0) >> np.uint64(11)  # uniform() is b 2**-53
+            hit = live & (jl == 0) & (b < p)
             marked[k] = hit
             hits += hit
         if hits == 0:
