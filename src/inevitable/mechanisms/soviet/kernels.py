@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numba as nb
 import numpy as np
-from llvmlite import ir
 from numba import types
 from numba.core import cgutils, errors
 from numba.cpython.unsafe.numbers import trailing_zeros
@@ -68,27 +67,6 @@ def _stack_buffer(typingctx, size, dtype):
 @nb.njit(inline="always", cache=True)
 def _scratch(n, dtype):
     return nb.carray(_stack_buffer(n, dtype), n)
-
-
-@intrinsic
-def _opaque(typingctx, x):
-    """``x`` itself, passed through an empty inline-asm statement the optimiser
-    cannot see into.
-
-    Why: given ``a if cond else b`` with ``a`` and ``b`` float64 values rounded
-    to float32, LLVM selects between the float64 values and rounds each lane
-    (and pulls the arithmetic that made them into the loop), which turns one
-    float32 select into several float64 operations. The value is unchanged;
-    only the instructions differ.
-    """
-    if not isinstance(x, types.Float):
-        raise errors.TypingError("_opaque takes a float")
-
-    def codegen(context, builder, sig, args):
-        ty = context.get_value_type(sig.args[0])
-        return builder.asm(ir.FunctionType(ty, [ty]), "", "=x,0", [args[0]], side_effect=False)
-
-    return x(x), codegen
 
 
 @nb.njit(inline="always", cache=True)
@@ -214,7 +192,8 @@ def mobilise(
     the head counts are integers, and fear and sympathy are summed as
     integers in units of ``1 / FIXED_ONE`` (:func:`_fixed`).
 
-    Each workplace takes two passes:
+    Each workplace takes two passes (there was a pass (b), the serial float
+    sums, until the sums became integers):
 
     (a) every slot's new fear, sympathy and stance, without branches (jailed
         and outside slots are computed too and then not kept), into stack
@@ -247,12 +226,11 @@ def mobilise(
         for c in range(stats.shape[1]):
             stats[r, c] = 0.0
     f32 = np.float32
-    # the month's constants in float32; the selects below pick between
-    # _opaque values so that they stay float32 selects
-    dep0 = _opaque(f32(dependence[0]))
-    dep1 = _opaque(f32(dependence[1]))
-    dep2 = _opaque(f32(dependence[2]))
-    dep3 = _opaque(f32(dependence[3]))
+    # the month's constants in float32
+    dep0 = f32(dependence[0])
+    dep1 = f32(dependence[1])
+    dep2 = f32(dependence[2])
+    dep3 = f32(dependence[3])
     keep_fear = f32(1.0 - fear_decay)
     grievance_share = f32(1.0 - legitimacy)
     jobless_below = f32(unemployment)
@@ -271,11 +249,11 @@ def mobilise(
         fear_in = f32((1.0 - defend) * (fear_gain * wp_arrests[w] + fear_climate))
         strike_bar = f32(strike_barrier - peer_weight * wp_strike[w])
         lift = peer_weight * wp_support[w] + org_weight * wp_cadre[w]
-        lift_worker = _opaque(f32(lift - outsider_barrier))
-        lift_member = _opaque(f32(lift - ban_risk))
+        lift_worker = f32(lift - outsider_barrier)
+        lift_member = f32(lift - ban_risk)
         h_city = f32(hardship_city[c])
-        pull_worker = _opaque(f32(agency_workers[c] - abstain_loss + hope_term))
-        pull_member = _opaque(f32(agency_members[c] - abstain_loss + hope_term))
+        pull_worker = f32(agency_workers[c] - abstain_loss + hope_term)
+        pull_member = f32(agency_members[c] - abstain_loss + hope_term)
         first = w * wp_size
         # (a) branch-free per slot; the last workplace stops at the array's end
         n_iter = span if first + span <= n_slots else wp_size
