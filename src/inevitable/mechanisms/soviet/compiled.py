@@ -177,6 +177,9 @@ def _init_people(p, keys, n_work, n_officials, nonworker, n_students, n_army, ro
         workplace[i] = i // size
         city[i] = wp_city[i // size]
         role[i] = OUTSIDE
+    # the draws in a loop of their own, which vectorises (the integer division
+    # above may raise, and a loop that can exit early does not)
+    for i in range(n):
         threshold[i] = min(max(p.threshold_mean + p.threshold_sd
                                * normal(keys[K_THRESHOLD], 0, i, 0), 0.0), 1.0)
         risk[i] = uniform(keys[K_RISK], 0, i, 0)

@@ -17,9 +17,10 @@ import numba as nb
 import numpy as np
 from numba import types
 from numba.core import cgutils, errors
+from numba.cpython.unsafe.numbers import trailing_zeros
 from numba.extending import intrinsic
 
-from inevitable.engine.rng import uniform
+from inevitable.engine.rng import bits, uniform
 
 WORKER, OLD_MEMBER, RECRUIT, OFFICIAL, OUTSIDE = 0, 1, 2, 3, 255
 STRIKE, SUPPORT = 1, 2  # bits of ``acting``: on strike / publicly with the Opposition
@@ -33,6 +34,15 @@ N_STATS = 10
 # Largest workplace the fast passes handle: their per-workplace buffers live on
 # the stack (about 25 bytes a slot). Larger workplaces take the scalar pass.
 MAX_FAST_WP = 1024
+
+# ``mobilise`` sums fear and sympathy (both in [0, 1]) as integers in units of
+# 1 / FIXED_ONE, exact in any order. It counts a workplace in chunks of at most
+# CHUNK slots (a multiple of 8), each chunk's head counts packed into FIELD-bit
+# fields of int32 words: CHUNK < 2**FIELD, and CHUNK * FIXED_ONE < 2**31.
+FIXED_ONE = 2.0**25
+CHUNK = 56
+FIELD = 6
+WIDE = 12  # bits of a count summed over chunks: MAX_FAST_WP < 2**WIDE
 
 
 @intrinsic
@@ -61,6 +71,98 @@ def _scratch(n, dtype):
     return nb.carray(_stack_buffer(n, dtype), n)
 
 
+@nb.njit(inline="always", cache=True)
+def _fixed(x):
+    """A float32 in [0, 1] as an integer number of 1 / FIXED_ONE, rounded to
+    nearest (ties to even). Sums of these are exact, so they do not depend on
+    the order of the slots or on the SIMD width."""
+    return np.int32(np.rint(x * np.float32(FIXED_ONE)))
+
+
+@nb.njit(inline="always", cache=True)
+def _widen(word):
+    """The five FIELD-bit counts of a chunk's word, as WIDE-bit fields of an
+    int64 (wide enough for any workplace the fast pass takes)."""
+    out = 0
+    for k in range(5):
+        out += np.int64((word >> (k * FIELD)) & ((1 << FIELD) - 1)) << (k * WIDE)
+    return out
+
+
+@nb.njit(inline="always", cache=True)
+def _field(counts, k):
+    return (counts >> (k * WIDE)) & ((1 << WIDE) - 1)
+
+
+@nb.njit(inline="always", cache=True)
+def _mobilise_chunk(role, jail, fear, sympathy, employ, hardship, leaning, risk, threshold,
+                    acting, f_out, s_out, a_out, first, wp_size, lo, hi, month, place):
+    """Pass (a) of :func:`mobilise` over slots ``first + lo`` to ``first + hi``
+    of a workplace (at most CHUNK of them; those from ``wp_size`` on belong to
+    the next workplace and count for nothing).
+
+    Returns two words of packed counts (FIELD bits each; see :func:`_widen`)
+    and the fixed-point sums of the new fear and sympathy of those present.
+    """
+    f32 = np.float32
+    i32 = np.int32
+    one = f32(1.0)
+    zero = f32(0.0)
+    half = f32(0.5)
+    jobless = f32(0.25)
+    dep0, dep1, dep2, dep3, keep_fear, grievance_share, jobless_below, grievance_pull, rate, \
+        fear_risk, repression, strike_pull = month
+    fear_in, strike_bar, lift_worker, lift_member, h_city, pull_worker, pull_member = place
+    ufirst = np.uint64(first)  # unsigned indices: no negative-index fix-up in the loop
+    word_a = i32(0)
+    word_b = i32(0)
+    sum_fear = i32(0)
+    sum_sym = i32(0)
+    for j in range(lo, hi):
+        uj = np.uint64(j)
+        i = ufirst + uj
+        ro = role[i]
+        live = (j < wp_size) & (ro != OUTSIDE)
+        free = live & (jail[i] == 0)
+        worker = ro == WORKER
+        member = live & (not worker)
+        fear_old = fear[i]
+        sym_old = sympathy[i]
+        e = employ[i]
+        is_worker_slot = e >= zero
+        unemployed = is_worker_slot & (e < jobless_below)
+        h = min(one, hardship[i] * h_city + (jobless if unemployed else zero))
+        g = h * grievance_share
+        f = min(one, fear_old * keep_fear + fear_in)
+        target = leaning[i] + grievance_pull * g + (pull_worker if worker else pull_member)
+        target = min(one, max(zero, target))
+        s = sym_old + rate * (target - sym_old)
+        dep = dep0 if ro == 0 else (dep1 if ro == 1 else (dep2 if ro == 2 else dep3))
+        risk_i = risk[i] * (fear_risk * f + dep) * repression
+        drive = g + strike_pull * s - risk_i
+        th = threshold[i]
+        strike = is_worker_slot & (not unemployed) & (drive > th + strike_bar)
+        support = (s - risk_i) + (lift_worker if worker else lift_member) > th
+        strike = strike & free
+        support = support & free
+        f_new = f if free else fear_old
+        s_new = s if free else sym_old
+        sympathiser = s_new > half
+        a_new = np.uint8(strike) * STRIKE | np.uint8(support) * SUPPORT
+        a_out[uj] = a_new if live else acting[i]
+        f_out[uj] = f_new
+        s_out[uj] = s_new
+        # an outside slot (or a lane past the workplace) adds nothing
+        sum_fear = i32(sum_fear + _fixed(f_new if live else zero))
+        sum_sym = i32(sum_sym + _fixed(s_new if live else zero))
+        word_a = i32(word_a + (i32(live) | (i32(free) << FIELD) | (i32(strike) << 2 * FIELD)
+                               | (i32(support) << 3 * FIELD) | (i32(member) << 4 * FIELD)))
+        word_b = i32(word_b + (i32(free & is_worker_slot) | (i32(free & sympathiser) << FIELD)
+                               | (i32(member & sympathiser) << 2 * FIELD)
+                               | (i32(member & support) << 3 * FIELD)))
+    return word_a, word_b, sum_fear, sum_sym
+
+
 @nb.njit(cache=True, error_model="numpy")
 def mobilise(
     role, wp_city, wp_size, threshold, risk, hardship, employ, leaning, sympathy, fear, acting,
@@ -87,20 +189,28 @@ def mobilise(
     ``wp_strike`` and ``wp_support`` hold last month's shares on entry and
     this month's on return.
 
-    Each workplace takes three passes, so that the arithmetic runs on SIMD
-    lanes and still gives the bits of a plain slot-by-slot loop:
+    The per-slot arithmetic is float32, the precision of the state, with the
+    month's and the workplace's constants worked out in float64 and rounded
+    once; every comparison is between float32 values. Nothing here depends on
+    the order of a float sum, so SIMD lanes of any width give the same bits:
+    the head counts are integers, and fear and sympathy are summed as
+    integers in units of ``1 / FIXED_ONE`` (:func:`_fixed`).
+
+    Each workplace takes two passes (there was a pass (b), the serial float
+    sums, until the sums became integers):
 
     (a) every slot's new fear, sympathy and stance, without branches (jailed
         and outside slots are computed too and then not kept), into stack
-        buffers; the head counts are integers, exact in any order;
-    (b) the float sums of fear and sympathy, one slot after the other, since
-        a float sum's bits depend on its order (this month's order: slots in
-        order, workplaces in order);
+        buffers, and the workplace's counts and sums. The pass runs over a
+        multiple of 8 slots, reading into the next workplace (those lanes
+        count for nothing), so that no slot takes the slow scalar remainder
+        of a vector loop; it goes in chunks of at most ``CHUNK`` slots,
+        whose counts fit in ``FIELD``-bit fields of two int32 words and
+        whose sums fit in int32;
     (c) the buffers copied back into the state arrays.
 
-    Per-slot arithmetic is the same expression, in the same precision, as
-    :func:`_mobilise_scalar`, the plain loop; workplaces larger than
-    ``MAX_FAST_WP`` go there.
+    :func:`_mobilise_scalar`, the plain loop, computes the same expressions;
+    workplaces larger than ``MAX_FAST_WP`` go there.
     """
     if wp_size > MAX_FAST_WP:
         _mobilise_scalar(
@@ -113,92 +223,78 @@ def mobilise(
             outsider_barrier, strike_barrier, strike_share, stats,
         )
         return
-    f_add = _scratch(MAX_FAST_WP, np.float64)  # what each slot adds to the fear sum
-    s_add = _scratch(MAX_FAST_WP, np.float64)  # ... and to the sympathy sum
     f_out = _scratch(MAX_FAST_WP, np.float32)
     s_out = _scratch(MAX_FAST_WP, np.float32)
     a_out = _scratch(MAX_FAST_WP, np.uint8)
     for r in range(stats.shape[0]):
         for c in range(stats.shape[1]):
             stats[r, c] = 0.0
-    # constants of the month, read once; the dependence gather becomes selects
-    dep0 = dependence[0]
-    dep1 = dependence[1]
-    dep2 = dependence[2]
-    dep3 = dependence[3]
-    keep_fear = 1.0 - fear_decay
-    grievance_share = 1.0 - legitimacy
+    f32 = np.float32
+    # the month's constants in float32
+    dep0 = f32(dependence[0])
+    dep1 = f32(dependence[1])
+    dep2 = f32(dependence[2])
+    dep3 = f32(dependence[3])
+    keep_fear = f32(1.0 - fear_decay)
+    grievance_share = f32(1.0 - legitimacy)
+    jobless_below = f32(unemployment)
+    grievance_pull = f32(sym_grievance)
+    rate = f32(sym_rate)
+    fear_risk = f32(fear_weight)
+    repression = f32(repression_level)
+    strike_pull = f32(sympathy_drive)
+    fear_sum = np.zeros(stats.shape[0], np.int64)  # per city, in units of 1 / FIXED_ONE
+    sym_sum = np.zeros(stats.shape[0], np.int64)
+    n_slots = role.shape[0]
+    span = (wp_size + 7) // 8 * 8
     for w in range(wp_city.shape[0]):
         c = wp_city[w]
-        fear_in = (1.0 - defend) * (fear_gain * wp_arrests[w] + fear_climate)
-        organised = org_weight * wp_cadre[w]
-        peer_strike = peer_weight * wp_strike[w]
-        peer_support = peer_weight * wp_support[w]
-        h_city = hardship_city[c]
-        seen_worker = agency_workers[c]
-        seen_member = agency_members[c]
+        # the workplace's constants
+        fear_in = f32((1.0 - defend) * (fear_gain * wp_arrests[w] + fear_climate))
+        strike_bar = f32(strike_barrier - peer_weight * wp_strike[w])
+        lift = peer_weight * wp_support[w] + org_weight * wp_cadre[w]
+        lift_worker = f32(lift - outsider_barrier)
+        lift_member = f32(lift - ban_risk)
+        h_city = f32(hardship_city[c])
+        pull_worker = f32(agency_workers[c] - abstain_loss + hope_term)
+        pull_member = f32(agency_members[c] - abstain_loss + hope_term)
         first = w * wp_size
-        # (a) branch-free per slot; integer counts
-        n_all = 0
-        present = 0
-        ready = 0
-        backing = 0
-        n_members = 0
-        n_workers = 0
-        n_sympathisers = 0
-        n_member_sympathisers = 0
-        n_member_support = 0
-        for j in range(wp_size):
-            i = first + j
-            ro = role[i]
-            live = ro != OUTSIDE
-            free = live & (jail[i] == 0)
-            worker = ro == WORKER
-            member = live & (not worker)
-            fear_old = fear[i]
-            sym_old = sympathy[i]
-            e = employ[i]
-            is_worker_slot = e >= 0.0
-            unemployed = is_worker_slot & (e < unemployment)
-            h = min(1.0, hardship[i] * h_city + 0.25 * unemployed)
-            g = h * grievance_share
-            f = min(1.0, fear_old * keep_fear + fear_in)
-            seen = seen_worker if worker else seen_member
-            target = leaning[i] + sym_grievance * g + seen - abstain_loss + hope_term
-            target = min(1.0, max(0.0, target))
-            s = sym_old + sym_rate * (target - sym_old)
-            dep = dep0 if ro == 0 else (dep1 if ro == 1 else (dep2 if ro == 2 else dep3))
-            risk_i = risk[i] * (fear_weight * f + dep) * repression_level
-            drive = g + sympathy_drive * s + peer_strike - risk_i
-            strike = is_worker_slot & (not unemployed) & (drive > threshold[i] + strike_barrier)
-            barrier = outsider_barrier if worker else ban_risk
-            support = s + peer_support + organised - risk_i - barrier > threshold[i]
-            strike = strike & free
-            support = support & free
-            sympathiser = (s > 0.5) if free else (sym_old > 0.5)
-            a_new = np.uint8(strike) * STRIKE | np.uint8(support) * SUPPORT
-            a_out[j] = a_new if live else acting[i]
-            f_out[j] = np.float32(f) if free else fear_old
-            s_out[j] = np.float32(s) if free else sym_old
-            # an outside slot adds +0.0, which leaves the sum's bits as they
-            # are: the sum starts at +0.0, so it is never -0.0
-            f_add[j] = f if free else (np.float64(fear_old) if live else 0.0)
-            s_add[j] = s if free else (np.float64(sym_old) if live else 0.0)
-            n_all += live
-            present += free
-            ready += strike
-            backing += support
-            n_members += member
-            n_workers += free & is_worker_slot
-            n_sympathisers += free & sympathiser
-            n_member_sympathisers += member & sympathiser
-            n_member_support += member & support
-        # (b) the float sums, in slot order
-        sum_fear = 0.0
-        sum_sym = 0.0
-        for j in range(wp_size):
-            sum_fear += f_add[j]
-            sum_sym += s_add[j]
+        # (a) branch-free per slot; the last workplace stops at the array's end
+        n_iter = span if first + span <= n_slots else wp_size
+        month = (dep0, dep1, dep2, dep3, keep_fear, grievance_share, jobless_below,
+                 grievance_pull, rate, fear_risk, repression, strike_pull)
+        place = (fear_in, strike_bar, lift_worker, lift_member, h_city, pull_worker, pull_member)
+        if n_iter <= CHUNK:  # the usual case, without the chunk loop (it costs ~10%)
+            word_a, word_b, sum_fear, sum_sym = _mobilise_chunk(
+                role, jail, fear, sympathy, employ, hardship, leaning, risk, threshold, acting,
+                f_out, s_out, a_out, first, wp_size, 0, n_iter, month, place)
+            counts_a = _widen(word_a)
+            counts_b = _widen(word_b)
+        else:
+            counts_a = 0
+            counts_b = 0
+            sum_fear = 0
+            sum_sym = 0
+            for c0 in range(0, n_iter, CHUNK):
+                word_a, word_b, chunk_fear, chunk_sym = _mobilise_chunk(
+                    role, jail, fear, sympathy, employ, hardship, leaning, risk, threshold,
+                    acting, f_out, s_out, a_out, first, wp_size, c0, min(c0 + CHUNK, n_iter),
+                    month, place)
+                counts_a += _widen(word_a)
+                counts_b += _widen(word_b)
+                sum_fear += chunk_fear
+                sum_sym += chunk_sym
+        n_all = _field(counts_a, 0)
+        present = _field(counts_a, 1)
+        ready = _field(counts_a, 2)
+        backing = _field(counts_a, 3)
+        n_members = _field(counts_a, 4)
+        n_workers = _field(counts_b, 0)
+        n_sympathisers = _field(counts_b, 1)
+        n_member_sympathisers = _field(counts_b, 2)
+        n_member_support = _field(counts_b, 3)
+        fear_sum[c] += sum_fear
+        sym_sum[c] += sum_sym
         f_ready = float(ready)
         f_backing = float(backing)
         f_present = float(present)
@@ -217,14 +313,14 @@ def mobilise(
             acting[i] = a_out[j]
         stats[c, C_N] += float(n_all)
         stats[c, C_MEMBERS] += float(n_members)
-        stats[c, C_SYMPATHY] += sum_sym
         stats[c, C_SYMPATHISERS] += float(n_sympathisers)
         stats[c, C_ACTING] += f_backing
         stats[c, C_MEMBER_SUPPORT] += float(n_member_support)
-        stats[c, C_FEAR] += sum_fear
         stats[c, C_WORKERS] += float(n_workers)
         stats[c, C_MEMBER_SYMPATHISERS] += float(n_member_sympathisers)
     for c in range(stats.shape[0] - 1):
+        stats[c, C_FEAR] = fear_sum[c] / FIXED_ONE
+        stats[c, C_SYMPATHY] = sym_sum[c] / FIXED_ONE
         for k in range(N_STATS):
             stats[stats.shape[0] - 1, k] += stats[c, k]
 
@@ -239,114 +335,106 @@ def _mobilise_scalar(
     fear_weight, dependence, repression_level, ban_risk, sympathy_drive, outsider_barrier,
     strike_barrier, strike_share, stats,
 ):
-    """Grievance, fear, private sympathy and public stance for every person.
-
-    A person is ready to strike when grievance plus what their workmates did
-    last month outweighs the risk by more than their threshold (Granovetter,
-    Epstein); the whole workplace strikes if at least ``strike_share`` of it
-    is ready (those strikers are counted here), and below that share the
-    ready keep their STRIKE bit for :func:`walk_out` to decide; they
-    stand publicly with the Opposition when private sympathy, the workmates'
-    stance and the Opposition's organisation in their workplace outweigh the
-    risk (Kuran's preference falsification is the difference).
-
-    Workplaces are contiguous blocks of ``wp_size`` slots, so each is
-    finished (its strike decided, its counts added) while still in cache.
-    ``wp_strike`` and ``wp_support`` hold last month's shares on entry and
-    this month's on return.
-    """
+    """:func:`mobilise` as a plain loop over the slots, for workplaces too large
+    for its stack buffers: the same float32 expressions, counts and
+    fixed-point sums, so the same bits. Below ``strike_share`` the ready keep
+    their STRIKE bit for :func:`walk_out` to decide."""
     for r in range(stats.shape[0]):
         for c in range(stats.shape[1]):
             stats[r, c] = 0.0
+    f32 = np.float32
+    one = f32(1.0)
+    zero = f32(0.0)
+    half = f32(0.5)
+    jobless = f32(0.25)
+    keep_fear = f32(1.0 - fear_decay)
+    grievance_share = f32(1.0 - legitimacy)
+    jobless_below = f32(unemployment)
+    grievance_pull = f32(sym_grievance)
+    rate = f32(sym_rate)
+    fear_risk = f32(fear_weight)
+    repression = f32(repression_level)
+    strike_pull = f32(sympathy_drive)
+    fear_sum = np.zeros(stats.shape[0], np.int64)
+    sym_sum = np.zeros(stats.shape[0], np.int64)
     for w in range(wp_city.shape[0]):
         c = wp_city[w]
-        # per-workplace sums in registers; decisions below are written without
-        # branches because they are close to coin flips and mispredict
-        n_all = 0.0
-        n_members = 0.0
-        n_workers = 0.0
-        sum_sym = 0.0
-        sum_fear = 0.0
-        n_sympathisers = 0.0
-        n_member_sympathisers = 0.0
-        n_member_support = 0.0
-        ready = 0.0
-        backing = 0.0
-        present = 0.0
-        strike_prev = wp_strike[w]
-        support_prev = wp_support[w]
-        fear_in = (1.0 - defend) * (fear_gain * wp_arrests[w] + fear_climate)
-        organised = org_weight * wp_cadre[w]
-        # workplace constants, read once (the compiler cannot hoist array reads
-        # past the stores below, as arrays might alias)
-        h_city = hardship_city[c]
-        seen_worker = agency_workers[c]
-        seen_member = agency_members[c]
+        fear_in = f32((1.0 - defend) * (fear_gain * wp_arrests[w] + fear_climate))
+        strike_bar = f32(strike_barrier - peer_weight * wp_strike[w])
+        lift = peer_weight * wp_support[w] + org_weight * wp_cadre[w]
+        lift_worker = f32(lift - outsider_barrier)
+        lift_member = f32(lift - ban_risk)
+        h_city = f32(hardship_city[c])
+        pull_worker = f32(agency_workers[c] - abstain_loss + hope_term)
+        pull_member = f32(agency_members[c] - abstain_loss + hope_term)
+        n_all = 0
+        n_members = 0
+        n_workers = 0
+        n_sympathisers = 0
+        n_member_sympathisers = 0
+        n_member_support = 0
+        ready = 0
+        backing = 0
+        present = 0
         first = w * wp_size
         for i in range(first, first + wp_size):
             ro = role[i]
             if ro == OUTSIDE:
                 continue
-            member = 1.0 if ro != WORKER else 0.0
+            member = ro != WORKER
+            n_all += 1
+            n_members += member
             if jail[i] > 0:
                 acting[i] = 0
-                n_all += 1.0
-                sum_fear += fear[i]
-                sum_sym += sympathy[i]
-                n_members += member
-                n_member_sympathisers += member * (sympathy[i] > 0.5)
+                fear_sum[c] += _fixed(fear[i])
+                sym_sum[c] += _fixed(sympathy[i])
+                n_member_sympathisers += member & (sympathy[i] > half)
                 continue
             e = employ[i]
-            is_worker_slot = e >= 0.0
-            unemployed = is_worker_slot & (e < unemployment)
-            h = min(1.0, hardship[i] * h_city + 0.25 * unemployed)
-            g = h * (1.0 - legitimacy)
-            # fear: slow decay, renewed by arrests seen at work and the climate
-            f = min(1.0, fear[i] * (1.0 - fear_decay) + fear_in)
+            is_worker_slot = e >= zero
+            unemployed = is_worker_slot & (e < jobless_below)
+            h = min(one, hardship[i] * h_city + (jobless if unemployed else zero))
+            g = h * grievance_share
+            f = min(one, fear[i] * keep_fear + fear_in)
             fear[i] = f
-            # private sympathy drifts towards what leaning, grievance, the
-            # Opposition's visible deeds and hopes abroad make of it
-            seen = seen_member if ro != WORKER else seen_worker
-            target = leaning[i] + sym_grievance * g + seen - abstain_loss + hope_term
-            target = min(1.0, max(0.0, target))
-            s = sympathy[i] + sym_rate * (target - sympathy[i])
+            target = leaning[i] + grievance_pull * g + (pull_member if member else pull_worker)
+            target = min(one, max(zero, target))
+            s = sympathy[i] + rate * (target - sympathy[i])
             sympathy[i] = s
-            risk_i = risk[i] * (fear_weight * f + dependence[min(ro, 3)]) * repression_level
-            drive = g + sympathy_drive * s + peer_weight * strike_prev - risk_i
-            strike = is_worker_slot & (not unemployed) & (drive > threshold[i] + strike_barrier)
-            # members risk the ban on factions; non-members face the barrier of
-            # an inner-party fight that does not address them (lowered by appeals)
-            barrier = ban_risk if ro != WORKER else outsider_barrier
-            support = s + peer_weight * support_prev + organised - risk_i - barrier > threshold[i]
+            risk_i = risk[i] * (fear_risk * f + f32(dependence[min(ro, 3)])) * repression
+            drive = g + strike_pull * s - risk_i
+            strike = is_worker_slot & (not unemployed) & (drive > threshold[i] + strike_bar)
+            support = (s - risk_i) + (lift_member if member else lift_worker) > threshold[i]
             acting[i] = np.uint8(strike) * STRIKE | np.uint8(support) * SUPPORT
-            sympathiser = s > 0.5
+            sympathiser = s > half
             ready += strike
             backing += support
-            present += 1.0
-            n_all += 1.0
-            sum_sym += s
-            sum_fear += f
+            present += 1
+            fear_sum[c] += _fixed(f)
+            sym_sum[c] += _fixed(s)
             n_sympathisers += sympathiser
-            n_members += member
-            n_member_sympathisers += member * sympathiser
-            n_member_support += member * support
+            n_member_sympathisers += member & sympathiser
+            n_member_support += member & support
             n_workers += is_worker_slot
-        share = ready / present if present > 0.0 else 0.0
-        wp_support[w] = backing / present if present > 0.0 else 0.0
+        f_ready = float(ready)
+        f_backing = float(backing)
+        f_present = float(present)
+        share = f_ready / f_present if present > 0 else 0.0
+        wp_support[w] = f_backing / f_present if present > 0 else 0.0
         wp_strike[w] = share
         if share >= strike_share:
-            stats[c, C_STRIKING] += ready
+            stats[c, C_STRIKING] += f_ready
         # below strike_share the ready keep their STRIKE bit for ``walk_out``
-        stats[c, C_N] += n_all
-        stats[c, C_MEMBERS] += n_members
-        stats[c, C_SYMPATHY] += sum_sym
-        stats[c, C_SYMPATHISERS] += n_sympathisers
-        stats[c, C_ACTING] += backing
-        stats[c, C_MEMBER_SUPPORT] += n_member_support
-        stats[c, C_FEAR] += sum_fear
-        stats[c, C_WORKERS] += n_workers
-        stats[c, C_MEMBER_SYMPATHISERS] += n_member_sympathisers
+        stats[c, C_N] += float(n_all)
+        stats[c, C_MEMBERS] += float(n_members)
+        stats[c, C_SYMPATHISERS] += float(n_sympathisers)
+        stats[c, C_ACTING] += f_backing
+        stats[c, C_MEMBER_SUPPORT] += float(n_member_support)
+        stats[c, C_WORKERS] += float(n_workers)
+        stats[c, C_MEMBER_SYMPATHISERS] += float(n_member_sympathisers)
     for c in range(stats.shape[0] - 1):
+        stats[c, C_FEAR] = fear_sum[c] / FIXED_ONE
+        stats[c, C_SYMPATHY] = sym_sum[c] / FIXED_ONE
         for k in range(N_STATS):
             stats[stats.shape[0] - 1, k] += stats[c, k]
 
@@ -538,6 +626,22 @@ def walk_out(role, jail, acting, wp_city, wp_size, strike_share, clustering, key
     out[2] = walkers_all
 
 
+@nb.njit(inline="always", cache=True)
+def _float32_below(x):
+    """The largest float32 not above the float64 ``x`` (a float32 ``s`` has
+    ``s > x`` exactly when ``s > _float32_below(x)``)."""
+    y = np.float32(x)
+    if np.float64(y) > x:
+        y = np.nextafter(y, np.float32(-np.inf))
+    return y
+
+
+@nb.njit(inline="always", cache=True)
+def _whole(x):
+    """A whole float64 in [0, 2**53] as a uint64."""
+    return np.uint64(x)
+
+
 # Slots screened at a time by the branch-free pre-passes of ``repress`` and
 # ``organise`` (their buffers live on the stack).
 SCREEN = 512
@@ -580,9 +684,11 @@ def repress(
         if v & 4:
             p += cadre_hunt
         p *= police
-        chance[v] = p
-    ch0, ch1, ch2, ch3 = chance[0], chance[1], chance[2], chance[3]
-    ch4, ch5, ch6, ch7 = chance[4], chance[5], chance[6], chance[7]
+        # u = b 2**-53 (b the draw's 53 bits) is below p exactly when b is
+        # below ceil(p 2**53): the screen compares integers, not floats
+        chance[v] = min(np.ceil(p * 9007199254740992.0), 9007199254740992.0) if p > 0.0 else 0.0
+    ch0, ch1, ch2, ch3 = _whole(chance[0]), _whole(chance[1]), _whole(chance[2]), _whole(chance[3])
+    ch4, ch5, ch6, ch7 = _whole(chance[4]), _whole(chance[5]), _whole(chance[6]), _whole(chance[7])
     marked = _scratch(SCREEN, np.uint8)
     words = marked.view(np.uint64)
     n_all = role.shape[0]
@@ -608,8 +714,8 @@ def repress(
             # the jailed serve a month; a free person is arrested if the draw
             # falls under their chance (never where the chance is <= 0)
             jail_b[k] = jl - np.uint8(live & (jl > 0))
-            u = uniform(key, step, s0 + k, 0)
-            hit = live & (jl == 0) & (u < p)
+            b = bits(key, step, s0 + k, 0) >> np.uint64(11)  # uniform() is b 2**-53
+            hit = live & (jl == 0) & (b < p)
             marked[k] = hit
             hits += hit
         if hits == 0:
@@ -666,7 +772,12 @@ def organise(
     capitulated = 0.0
     total = 0.0
     marked = _scratch(SCREEN, np.uint8)
+    words = marked.view(np.uint64)
     may_join_bloc = bloc_joins > 0.0
+    # the float32 sympathy exceeds join_sympathy exactly when it exceeds the
+    # largest float32 not above it: a float32 comparison, so the screen's
+    # lanes stay float32 wide
+    join_below = _float32_below(join_sympathy)
     n_all = role.shape[0]
     for s0 in range(0, n_all, SCREEN):
         n = min(SCREEN, n_all - s0)
@@ -676,53 +787,60 @@ def organise(
         cadre_b = cadre[s0:s0 + n]
         sym_b = sympathy[s0:s0 + n]
         city_b = city[s0:s0 + n]
-        hits = 0
+        hits = np.int32(0)
         for k in range(n):
             ro = role_b[k]
             cd = cadre_b[k]
             free = (ro != OUTSIDE) & (jail_b[k] == 0)
             joins_bloc = may_join_bloc & (ro != WORKER) & (city_b[k] == 1)
-            joins = ((acting_b[k] & SUPPORT) != 0) & (sym_b[k] > join_sympathy)
+            joins = ((acting_b[k] & SUPPORT) != 0) & (sym_b[k] > join_below)
             hit = free & ((cd == 1) | (cd == 3) | ((cd == 0) & (joins_bloc | joins)))
             marked[k] = hit
-            hits += hit
+            hits = np.int32(hits + hit)
         if hits == 0:
             continue
-        for k in range(n):
-            if not marked[k]:
-                continue
-            i = s0 + k
-            ro = role[i]
-            if cadre[i] == 3 and bloc_breaks:
-                cadre[i] = 2  # the bloc's Zinovievist contingent recants with its leaders
-                capitulated += 1.0
-                continue
-            if cadre[i] == 1 or cadre[i] == 3:
-                u = uniform(key, step, i, 0)
-                pc = capitulate_p * dependence[min(ro, 3)]
-                if u < pc:
-                    cadre[i] = 2
+        for k in range(n, (n + 7) // 8 * 8):
+            marked[k] = 0
+        # visit the marked in slot order, one step each: a marked byte is 1,
+        # so the lowest set bit of a word of eight is the next marked slot
+        # (scanning byte by byte mispredicts on every tenth slot or so)
+        for q in range((n + 7) // 8):
+            word = words[q]
+            while word != 0:
+                k = 8 * q + (trailing_zeros(word) >> 3)
+                word &= word - np.uint64(1)
+                i = s0 + k
+                ro = role[i]
+                if cadre[i] == 3 and bloc_breaks:
+                    cadre[i] = 2  # the bloc's Zinovievist contingent recants with its leaders
                     capitulated += 1.0
                     continue
-                if u < pc + leave_p:
-                    cadre[i] = 0
-                    left += 1.0
-                    continue
-                total += 1.0
-                wp_cadre[workplace[i]] += 1.0 / wp_size
-            elif cadre[i] == 0 and bloc_joins > 0.0 and ro != WORKER and city[i] == 1 \
-                    and uniform(key, step, i, 2) < bloc_joins:
-                cadre[i] = 3  # Leningrad members brought in by the bloc with Zinoviev's machine
-                joined += 1.0
-                total += 1.0
-                wp_cadre[workplace[i]] += 1.0 / wp_size
-            elif cadre[i] == 0 and (acting[i] & SUPPORT) and sympathy[i] > join_sympathy:
-                p = join_p_worker if ro == WORKER else join_p_member
-                if uniform(key, step, i, 1) < p:
-                    cadre[i] = 1
+                if cadre[i] == 1 or cadre[i] == 3:
+                    u = uniform(key, step, i, 0)
+                    pc = capitulate_p * dependence[min(ro, 3)]
+                    if u < pc:
+                        cadre[i] = 2
+                        capitulated += 1.0
+                        continue
+                    if u < pc + leave_p:
+                        cadre[i] = 0
+                        left += 1.0
+                        continue
+                    total += 1.0
+                    wp_cadre[workplace[i]] += 1.0 / wp_size
+                elif cadre[i] == 0 and bloc_joins > 0.0 and ro != WORKER and city[i] == 1 \
+                        and uniform(key, step, i, 2) < bloc_joins:
+                    cadre[i] = 3  # Leningrad members brought in by the bloc with Zinoviev's machine
                     joined += 1.0
                     total += 1.0
                     wp_cadre[workplace[i]] += 1.0 / wp_size
+                elif cadre[i] == 0 and (acting[i] & SUPPORT) and sympathy[i] > join_sympathy:
+                    p = join_p_worker if ro == WORKER else join_p_member
+                    if uniform(key, step, i, 1) < p:
+                        cadre[i] = 1
+                        joined += 1.0
+                        total += 1.0
+                        wp_cadre[workplace[i]] += 1.0 / wp_size
     counts[0] = total
     counts[1] = joined
     counts[2] = left
