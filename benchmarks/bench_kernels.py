@@ -35,7 +35,7 @@ from kernel_cases import capture, copy_args
 
 from inevitable.mechanisms.soviet import kernels as fast
 
-KERNELS = ("mobilise", "repress", "organise", "admit")
+KERNELS = ("mobilise", "walk_out", "repress", "organise", "admit")
 RUNS = ((0, {}), (1, {"theory": "T", "strategy": "class-struggle"}),
         (2, {"strategy": "class-struggle"}))
 
