@@ -340,6 +340,9 @@ def calibrate_cmd(
     screen_runs: Annotated[int, typer.Option(help="runs of the screen")] = 400,
     min_fall: Annotated[float, typer.Option(
         help="stop once a generation lowers the tolerance by less than this share")] = 0.0,
+    min_ess: Annotated[float, typer.Option(
+        help="stop once a generation's effective sample size falls below this; keep the "
+             "one before")] = 0.0,
     replicates: Annotated[int, typer.Option(help="runs averaged per particle")] = 1,
     seed: Annotated[int, typer.Option(help="seed of the whole calibration")] = 0,
     set_: Annotated[list[str], typer.Option("--set", metavar="KEY=VALUE")] = [],  # noqa: B006
@@ -366,7 +369,8 @@ def calibrate_cmd(
                      seed=seed, until=until, replicates=replicates, backend=backend,
                      workers=workers, scheduler=scheduler, store=results, fixed=fixed,
                      progress=_progress(), command=command, nuisance=nuisance,
-                     screen=screen, screen_runs=screen_runs, min_fall=min_fall)
+                     screen=screen, screen_runs=screen_runs, min_fall=min_fall,
+                     min_ess=min_ess)
     post.wall_seconds = round(time.perf_counter() - began, 1)
     out.print(post.table())
     with writing(out_file):

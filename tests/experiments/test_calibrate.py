@@ -365,11 +365,17 @@ def test_the_calibration_stops_once_the_tolerance_stops_falling():
     post = calibrate(NUIS, ["mu"], min_fall=0.99, **kw)
     assert len(post.epsilons) == 2 and "fell by less than 99%" in post.stopped
     assert len(calibrate(NUIS, ["mu"], **kw).epsilons) == 6
+    # weights that collapse below the floor: the population before is kept, unchanged
+    first = calibrate(NUIS, ["mu"], **{**kw, "generations": 1})
+    floor = calibrate(NUIS, ["mu"], min_ess=39.99, **kw)
+    assert len(floor.epsilons) == 1 and "effective sample size" in floor.stopped
+    assert np.array_equal(floor.theta, first.theta) and np.array_equal(floor.weights,
+                                                                       first.weights)
 
 
 @pytest.mark.parametrize(("kw", "message"), [
     ({"screen": -1}, "--screen"), ({"screen": 1, "screen_runs": 5}, "--screen-runs"),
-    ({"min_fall": 1.5}, "--min-fall"), ({"screen": 1, "params": ["mu", "n"]}, "--screen")])
+    ({"min_fall": 1.5}, "--min-fall"), ({"min_ess": -1}, "--min-ess"), ({"screen": 1, "params": ["mu", "n"]}, "--screen")])
 def test_bad_screen_settings_are_one_line(kw, message):
     kw = {"params": None, **kw}
     with pytest.raises(InputError) as err:

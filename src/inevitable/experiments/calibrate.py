@@ -395,6 +395,7 @@ def calibrate(
     screen: int = 0,
     screen_runs: int = 400,
     min_fall: float = 0.0,
+    min_ess: float = 0.0,
 ) -> Posterior:
     """Calibrate ``params`` and choose among ``theories`` by ABC-SMC on the targets.
 
@@ -418,7 +419,10 @@ def calibrate(
     draws finds the fit follows most (:mod:`.fitscreen`); the rest stay
     nuisance. ``min_fall``: stop before ``generations`` once a generation's
     tolerance falls by less than this share of the one before (it has
-    stopped falling; more generations would mostly cost runs).
+    stopped falling; more generations would mostly cost runs). ``min_ess``:
+    stop once a generation's effective sample size falls below this, and
+    keep the generation before (in many dimensions the importance weights
+    can collapse onto a few particles as the tolerance tightens).
     """
     sc = as_scenario(scenario)
     _check_settings(particles, generations, replicates, seed, alpha)
@@ -427,6 +431,9 @@ def calibrate(
                          "--screen")
     if not 0.0 <= min_fall < 1.0:
         raise InputError(f"must be a share in [0, 1); got {min_fall!r}", "--min-fall")
+    if not 0.0 <= min_ess <= particles:
+        raise InputError(f"must be between 0 and the particles ({particles}); got {min_ess!r}",
+                         "--min-ess")
     named = _names(params)
     if screen and named is not None and len(named) > screen:
         raise InputError(f"{len(named)} parameters named but only {screen} to calibrate",
@@ -441,6 +448,8 @@ def calibrate(
                 "targets_requested": _names(targets), "nuisance": bool(nuisance)}
     if min_fall:
         settings["min_fall"] = min_fall
+    if min_ess:
+        settings["min_ess"] = min_ess
 
     own_store = store is not None and not isinstance(store, RunStore)
     db = RunStore(store) if own_store else store
@@ -488,7 +497,7 @@ def calibrate(
                                                           "targets": [t.id for t in chosen]})
             pop, epsilons, history, stopped, n_sims = _smc(
                 space, seed, particles, generations, replicates, alpha, evaluate, say,
-                min_fall)
+                min_fall, min_ess)
     finally:
         if own_store and db is not None:
             db.close()
@@ -522,7 +531,7 @@ class _Say:
 
 
 def _smc(space: Space, seed: int, particles: int, generations: int, replicates: int,
-         alpha: float, evaluate, say, min_fall: float = 0.0
+         alpha: float, evaluate, say, min_fall: float = 0.0, min_ess: float = 0.0
          ) -> tuple[Population, list[float], list[dict], str | None, int]:
     """The generations of ABC-SMC; ``evaluate`` runs proposals and returns distances."""
     prev: Population | None = None
@@ -581,6 +590,15 @@ def _smc(space: Space, seed: int, particles: int, generations: int, replicates: 
         logw = proposer.log_weight(model, theta) + np.log(b)
         w = np.exp(logw - logw.max())
         w = w / w.sum()
+        ess = float(1.0 / np.sum(w ** 2))
+        if min_ess and prev is not None and ess < min_ess:
+            # the weights have collapsed onto a few particles: a posterior of those few
+            # would pass for one of `particles`; keep the last population that was not
+            stopped = (f"generation {gen + 1}'s effective sample size {ess:.1f} is below "
+                       f"{min_ess:g}; kept generation {gen}")
+            n_sims_wasted = tried * replicates
+            say(f"calibrate: stopped: {stopped} ({n_sims_wasted} runs spent on it)")
+            break
         dist = np.array([np.mean([d for d in e.distances if d <= eps]) for e, _ in accepted])
         errs = np.array([np.mean([r for d, r in zip(e.distances, e.errors, strict=True)
                                   if d <= eps], axis=0) for e, _ in accepted])
