@@ -254,13 +254,16 @@ def test_a_bad_posterior_file_exits_2_with_one_line(cli, tmp_path):
 
 
 def test_a_prior_for_a_calibrated_parameter_is_refused_not_ignored(cli, tmp_path):
-    # the shipped posterior calibrates agency_effect: the verdict never draws it from a prior
+    # the shipped posterior calibrates levy_rate: the verdict never draws it from a prior
+    from inevitable.experiments.verdict import shipped_posterior
+
+    assert "levy_rate" in shipped_posterior("soviet-1923").params
     out_dir = tmp_path / "report"
     code, _, err = cli("verdict", "soviet-1923", "--prior",
-                       "agency_effect={dist: beta, a: 1, b: 9}", "--out", str(out_dir),
+                       "levy_rate={dist: uniform, low: 0.01, high: 0.02}", "--out", str(out_dir),
                        "--results", str(tmp_path / "results"))
     assert code == 2 and err.count("\n") == 1
-    assert err.startswith("error: --prior agency_effect: calibrated by the posterior")
+    assert err.startswith("error: --prior levy_rate: calibrated by the posterior")
     assert not out_dir.exists() and not (tmp_path / "results").exists()
 
 

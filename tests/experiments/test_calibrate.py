@@ -375,7 +375,8 @@ def test_the_calibration_stops_once_the_tolerance_stops_falling():
 
 @pytest.mark.parametrize(("kw", "message"), [
     ({"screen": -1}, "--screen"), ({"screen": 1, "screen_runs": 5}, "--screen-runs"),
-    ({"min_fall": 1.5}, "--min-fall"), ({"min_ess": -1}, "--min-ess"), ({"screen": 1, "params": ["mu", "n"]}, "--screen")])
+    ({"min_fall": 1.5}, "--min-fall"), ({"min_ess": -1}, "--min-ess"),
+    ({"screen": 1, "params": ["mu", "n"]}, "--screen")])
 def test_bad_screen_settings_are_one_line(kw, message):
     kw = {"params": None, **kw}
     with pytest.raises(InputError) as err:
