@@ -343,6 +343,10 @@ def calibrate_cmd(
     min_ess: Annotated[float, typer.Option(
         help="stop once a generation's effective sample size falls below this; keep the "
              "one before")] = 0.0,
+    weighting: Annotated[str, typer.Option(
+        help="the distance: equal (RMS of the standardised errors) or information (each "
+             "target scaled by its spread in the screen and weighted by what the calibrated "
+             "parameters explain of it; needs --screen)")] = "equal",
     replicates: Annotated[int, typer.Option(help="runs averaged per particle")] = 1,
     seed: Annotated[int, typer.Option(help="seed of the whole calibration")] = 0,
     set_: Annotated[list[str], typer.Option("--set", metavar="KEY=VALUE")] = [],  # noqa: B006
@@ -370,7 +374,7 @@ def calibrate_cmd(
                      workers=workers, scheduler=scheduler, store=results, fixed=fixed,
                      progress=_progress(), command=command, nuisance=nuisance,
                      screen=screen, screen_runs=screen_runs, min_fall=min_fall,
-                     min_ess=min_ess)
+                     min_ess=min_ess, weighting=weighting)
     post.wall_seconds = round(time.perf_counter() - began, 1)
     out.print(post.table())
     with writing(out_file):

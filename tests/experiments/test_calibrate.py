@@ -409,3 +409,76 @@ def test_the_perturbation_kernel_is_truncated_to_the_support_with_its_mass():
     drawn = np.array([prop(i)[1] for i in range(200)])
     assert drawn.min() >= 0.0 and drawn.max() <= 1.0
     assert np.isfinite(prop.log_weight(np.zeros(200, dtype=np.int64), drawn)).all()
+
+
+# -- the information weighting of the distance ------------------------------------------
+def test_the_spread_is_an_sd_by_the_mad_or_by_the_mean_deviation_where_most_runs_agree():
+    from inevitable.experiments.distance import spread
+
+    rng = np.random.default_rng(1)
+    normal = rng.normal(0.0, 3.0, 20_000)
+    mostly_zero = np.r_[np.zeros(70), np.full(30, 2.0)]  # MAD 0: a range met by most runs
+    s = spread(np.column_stack([normal, mostly_zero[np.arange(20_000) % 100],
+                                np.zeros(20_000)]))
+    assert abs(s[0] - 3.0) < 0.06  # 1.4826 MAD estimates the sd of a normal sample
+    assert s[1] == pytest.approx(math.sqrt(math.pi / 2) * 0.6)  # mean |e - median| = 0.6
+    assert s[2] == 0.0  # a target that never moves
+
+
+def test_the_weight_is_what_the_calibrated_parameters_explain_of_a_target_beyond_chance():
+    from inevitable.experiments.distance import explained
+
+    rng = np.random.default_rng(2)
+    n = 400
+    a, b, idle = rng.random(n), rng.random(n), rng.random(n)
+    errors = np.column_stack([3 * a + 0.0 * b,  # a alone: explained exactly (monotone)
+                              a + b + 0.3 * rng.normal(size=n),  # both, with noise
+                              rng.random(n)])  # neither
+    r2 = explained({"a": a, "b": b, "idle": idle}, errors, ["a", "b"])
+    assert r2[0] == pytest.approx(1.0, abs=1e-12)
+    assert 0.6 < r2[1] < 0.95
+    assert r2[2] < 0.03  # chance, adjusted away (floored at 0)
+    # the same target is not informative about a parameter that does not move it
+    assert explained({"idle": idle}, errors[:, :1], ["idle"])[0] < 0.02
+
+
+def test_the_weighted_distance_scales_each_target_and_ignores_those_without_weight():
+    from inevitable.experiments.distance import Weighting
+
+    w = Weighting("information", ("month", "count"), np.array([0.5, 0.0]), np.array([2.0, 1.0]))
+    assert w([3.0, 1e9]) == pytest.approx(1.5)  # |3| / 2, and the count weighs nothing
+    assert w([3.0, math.inf]) == pytest.approx(1.5)
+    assert w([math.inf, 0.0]) == math.inf
+    two = Weighting("information", ("x", "y"), np.array([1.0, 3.0]), np.array([1.0, 2.0]))
+    assert two([2.0, 2.0]) == pytest.approx(math.sqrt((4.0 + 3.0 * 1.0) / 4.0))
+    assert Weighting.equal(["x", "y"])([3.0, 4.0]) == pytest.approx(tg.rms([3.0, 4.0]))
+    again = Weighting.from_dict(json.loads(json.dumps(two.to_dict())))
+    assert again.targets == two.targets and np.array_equal(again.weight, two.weight)
+    # what the weights are measured on keeps the side of the record a value falls
+    value = tg.Target("v", "q", None, None, 10.0, 2.0, None, None, False, 0)
+    span = tg.Target("r", "q", None, None, None, None, 4.0, 8.0, False, 0)
+    assert [value.deviation(x) for x in (6.0, 13.0)] == [-2.0, 1.5]
+    assert [span.deviation(x) for x in (5.0, 12.0)] == [-0.5, 3.0]
+    assert span.error(12.0) == 2.0  # the error counts from the range's end, not its middle
+
+
+def test_an_information_weighted_calibration_keeps_its_weights_and_uses_them():
+    post = calibrate(NUIS, None, screen=1, screen_runs=60, weighting="information", **NUIS_KW)
+    (target, weight, scale), = post.settings["weighting"]["targets"]
+    assert target == "xbar" and weight > 0.5 and scale > 0
+    # one target: the distance is its error over the spread of its value in the screen
+    assert np.allclose(post.distances, post.errors[:, 0] / scale, rtol=1e-3)
+    assert post.fit()[0]["weight"] == weight
+    # equal weighting is the RMS, and the posterior says nothing of weights
+    assert "weighting" not in calibrate(NUIS, None, screen=1, screen_runs=60,
+                                        **NUIS_KW).settings
+
+
+@pytest.mark.parametrize(("kw", "message"), [
+    ({"weighting": "informative", "screen": 1}, "must be one of equal, information"),
+    ({"weighting": "information"}, "needs --screen")])
+def test_a_bad_weighting_is_one_line_naming_the_option(kw, message):
+    with pytest.raises(InputError) as err:
+        calibrate(NUIS, None, **{**NUIS_KW, **kw})
+    assert message in str(err.value) and "--weighting" in str(err.value)
+    assert "\n" not in str(err.value)

@@ -49,6 +49,7 @@ from inevitable.errors import InputError
 from inevitable.experiments import priors as pri
 from inevitable.experiments import targets as tg
 from inevitable.experiments.compare import theories_of
+from inevitable.experiments.distance import Weighting, check_kind, informed
 from inevitable.experiments.pool import kept_open
 from inevitable.experiments.posterior import Posterior, prior_to_json, run_params
 from inevitable.experiments.runs import RunSpec
@@ -396,6 +397,7 @@ def calibrate(
     screen_runs: int = 400,
     min_fall: float = 0.0,
     min_ess: float = 0.0,
+    weighting: str = "equal",
 ) -> Posterior:
     """Calibrate ``params`` and choose among ``theories`` by ABC-SMC on the targets.
 
@@ -423,6 +425,10 @@ def calibrate(
     stop once a generation's effective sample size falls below this, and
     keep the generation before (in many dimensions the importance weights
     can collapse onto a few particles as the tolerance tightens).
+    ``weighting``: ``equal`` (the RMS of the standardised errors) or
+    ``information`` (each target scaled by its spread in the screen and
+    weighted by what the calibrated parameters explain of it; needs
+    ``screen``; :mod:`.distance`).
     """
     sc = as_scenario(scenario)
     _check_settings(particles, generations, replicates, seed, alpha)
@@ -434,6 +440,10 @@ def calibrate(
     if not 0.0 <= min_ess <= particles:
         raise InputError(f"must be between 0 and the particles ({particles}); got {min_ess!r}",
                          "--min-ess")
+    check_kind(weighting)
+    if weighting != "equal" and not screen:
+        raise InputError("needs --screen: the weights come from the screen's runs",
+                         "--weighting")
     named = _names(params)
     if screen and named is not None and len(named) > screen:
         raise InputError(f"{len(named)} parameters named but only {screen} to calibrate",
@@ -455,6 +465,7 @@ def calibrate(
     db = RunStore(store) if own_store else store
     computed = 0
     say = _Say(progress)
+    measure = Weighting.equal([t.id for t in chosen])
 
     def evaluate(gen: int, proposer: Proposer, start: int, stop: int) -> list[_Evaluated]:
         nonlocal computed
@@ -466,7 +477,7 @@ def calibrate(
         computed += res.computed
         errs = [tg.errors(chosen, tg.simulated(chosen, f, probe_names, pv))
                 for f, pv in zip(res.finals, res.probes or [()] * len(specs), strict=True)]
-        dists = [tg.rms(e) for e in errs]
+        dists = [measure(e) for e in errs]
         return [_Evaluated(i, m, th, nu, dists[n * replicates:(n + 1) * replicates],
                            errs[n * replicates:(n + 1) * replicates])
                 for n, (i, m, th, nu) in enumerate(drawn)]
@@ -485,6 +496,12 @@ def calibrate(
                     : screen - len(picked)]
                 space = space_of(sc, picked, theories, fixed, nuisance)
                 settings["screen"] = {"calibrated": screen, **fs.to_dict()}
+                if weighting == "information":
+                    measure = informed(fs.values, fs.deviations, [t.id for t in chosen],
+                                            list(space.names))
+                    settings["weighting"] = measure.to_dict()
+                    say("calibrate: targets weighted by information; "
+                        f"{int(np.sum(measure.weight > 0))} of {len(chosen)} carry weight")
                 n_sig = sum(r.significant for r in fs.ranked)
                 say(f"calibrate: screened {len(fs.ranked)} parameters on {fs.runs} runs; "
                     f"{n_sig} pull the fit beyond |rho| {fs.bound:.2f}; calibrating "

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -56,6 +56,11 @@ class FitScreen:
     runs: int
     bound: float
     ranked: list[Ranked]  # largest |rho| first
+    # the runs behind the ranking, for the calibration's target weights (:mod:`.distance`)
+    values: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    errors: np.ndarray | None = field(default=None, repr=False, compare=False)
+    deviations: np.ndarray | None = field(default=None, repr=False, compare=False)
+    targets: tuple[str | None, ...] = ()
 
     def top(self, k: int) -> list[str]:
         return [r.name for r in self.ranked[:k]]
@@ -101,7 +106,8 @@ def rank(values: Mapping[str, np.ndarray], distance: np.ndarray,
         out.append(Ranked(name, float(np.sum(np.maximum(r ** 2 - chance, 0.0))), _rho(x, d),
                           labels[j], bool(abs(r[j]) > bound)))
     out.sort(key=lambda q: (-q.score, q.name))
-    return FitScreen(n, float(bound), out)
+    return FitScreen(n, float(bound), out, {k: np.asarray(v, dtype=float)
+                                            for k, v in values.items()}, cols, tuple(labels))
 
 
 def screen_fit(sc: Scenario, runs: int, *, seed: int = 0,
@@ -134,9 +140,12 @@ def screen_fit(sc: Scenario, runs: int, *, seed: int = 0,
     probe_names = tg.probes(chosen)
     res = sweep(sc, specs, backend=backend, store=store, probes=probe_names, progress=progress,
                 label="calibrate: screening the parameters")
-    errs = np.array([tg.errors(chosen, tg.simulated(chosen, f, probe_names, pv))
-                     for f, pv in zip(res.finals, res.probes or [()] * len(specs), strict=True)],
+    values = [tg.simulated(chosen, f, probe_names, pv)
+              for f, pv in zip(res.finals, res.probes or [()] * len(specs), strict=True)]
+    errs = np.array([tg.errors(chosen, v) for v in values],
+                    dtype=float).reshape(len(specs), len(chosen))
+    devs = np.array([[t.deviation(x) for t, x in zip(chosen, v, strict=True)] for v in values],
                     dtype=float).reshape(len(specs), len(chosen))
     dist = np.array([tg.rms(list(e)) for e in errs])
-    return rank({n: np.array(v) for n, v in drawn.items()}, dist, errs,
-                [t.id for t in chosen])
+    fs = rank({n: np.array(v) for n, v in drawn.items()}, dist, errs, [t.id for t in chosen])
+    return replace(fs, deviations=_finite(devs))

@@ -84,6 +84,18 @@ class Target:
             return (x - self.high) / half
         return 0.0
 
+    def deviation(self, x: float) -> float:
+        """Simulated value ``x`` from the record's centre, signed, in the error's units
+        (sd, or half-widths from a range's middle); NaN stays NaN.
+
+        Unlike :meth:`error` it keeps the side, so it grows with a parameter that
+        pushes the quantity up even where the record lies inside the prior's reach.
+        """
+        x = self.observed(x)
+        if not self.is_range:
+            return (x - self.value) / self.sd
+        return (x - (self.low + self.high) / 2) / ((self.high - self.low) / 2)
+
     def contains(self, x: float) -> bool:
         """Whether ``x`` agrees with the record: inside the range, or within 2 sd."""
         return self.error(x) <= (2.0 if not self.is_range else 0.0)
