@@ -146,6 +146,21 @@ Backend = Annotated[str, typer.Option("--backend", help="serial, processes or da
 Workers = Annotated[int | None, typer.Option(help="worker processes (default: all cores)")]
 Scheduler = Annotated[str | None, typer.Option(help="Dask scheduler address, tcp://host:port")]
 Results = Annotated[Path, typer.Option("--results", help="results directory (the store)")]
+# how a calibration runs (calibrate, and the one validate makes)
+Screen = Annotated[int, typer.Option(
+    help="calibrate this many parameters: the --params named, then those a screen of "
+         "prior draws finds the fit follows most (0: only --params)")]
+ScreenRuns = Annotated[int, typer.Option(help="runs of the screen")]
+MinFall = Annotated[float, typer.Option(
+    help="stop once a generation lowers the tolerance by less than this share")]
+MinEss = Annotated[float, typer.Option(
+    help="stop once a generation's effective sample size falls below this; keep the one "
+         "before")]
+Weighting = Annotated[str, typer.Option(
+    help="the distance: equal (RMS of the standardised errors) or information (each target "
+         "scaled by its spread in the screen and weighted by what the calibrated parameters "
+         "explain of it; needs --screen)")]
+Replicates = Annotated[int, typer.Option(help="runs averaged per particle")]
 
 
 @app.command("compare")
@@ -334,20 +349,12 @@ def calibrate_cmd(
     generations: Annotated[int, typer.Option(help="ABC-SMC generations (at most, with "
                                                   "--min-fall)")] = 4,
     until: Annotated[str | None, typer.Option(help="use only targets up to this date")] = None,
-    screen: Annotated[int, typer.Option(
-        help="calibrate this many parameters: the --params named, then those a screen of "
-             "prior draws finds the fit follows most (0: only --params)")] = 0,
-    screen_runs: Annotated[int, typer.Option(help="runs of the screen")] = 400,
-    min_fall: Annotated[float, typer.Option(
-        help="stop once a generation lowers the tolerance by less than this share")] = 0.0,
-    min_ess: Annotated[float, typer.Option(
-        help="stop once a generation's effective sample size falls below this; keep the "
-             "one before")] = 0.0,
-    weighting: Annotated[str, typer.Option(
-        help="the distance: equal (RMS of the standardised errors) or information (each "
-             "target scaled by its spread in the screen and weighted by what the calibrated "
-             "parameters explain of it; needs --screen)")] = "equal",
-    replicates: Annotated[int, typer.Option(help="runs averaged per particle")] = 1,
+    screen: Screen = 0,
+    screen_runs: ScreenRuns = 400,
+    min_fall: MinFall = 0.0,
+    min_ess: MinEss = 0.0,
+    weighting: Weighting = "equal",
+    replicates: Replicates = 1,
     seed: Annotated[int, typer.Option(help="seed of the whole calibration")] = 0,
     set_: Annotated[list[str], typer.Option("--set", metavar="KEY=VALUE")] = [],  # noqa: B006
     nuisance: Annotated[bool, typer.Option(
@@ -393,6 +400,12 @@ def validate_cmd(
     reps: Annotated[int, typer.Option(help="posterior-predictive runs")] = 100,
     seed: Annotated[int, typer.Option()] = 0,
     scale_factor: Annotated[int, typer.Option(help="agents x this for the scale check")] = 10,
+    screen: Screen = 0,
+    screen_runs: ScreenRuns = 400,
+    min_fall: MinFall = 0.0,
+    min_ess: MinEss = 0.0,
+    weighting: Weighting = "equal",
+    replicates: Replicates = 1,
     backend: Backend = "processes",
     workers: Workers = None,
     scheduler: Scheduler = None,
@@ -406,7 +419,9 @@ def validate_cmd(
     check_directory(results, "--results")
     v = validate(scenario(scenario_ref), _names(params), theories, cutoff=cutoff,
                  particles=particles, generations=generations, reps=reps, seed=seed,
-                 scale_factor=scale_factor,
+                 scale_factor=scale_factor, replicates=replicates, screen=screen,
+                 screen_runs=screen_runs, min_fall=min_fall, min_ess=min_ess,
+                 weighting=weighting,
                  backend=backend, workers=workers, scheduler=scheduler, store=results,
                  progress=_progress())
     out.print(v.table())

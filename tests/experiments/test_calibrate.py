@@ -225,6 +225,10 @@ def test_validation_predicts_held_out_targets_and_checks_the_scale():
     assert v.scale.agree
     d = v.to_dict()
     assert d["coverage"] == 1.0 and d["predictions"][0]["id"] == "later"
+    # sharpness beside coverage: the interval's width over the record's 4 sd
+    assert d["predictions"][0]["width"] == pytest.approx((p.high - p.low) / 2.0)
+    assert d["sharpness"] == pytest.approx(p.width) and d["agreeing"] == p.agree
+    assert d["calibration"]["params"] == ["mu"] and "particles" in d["calibration"]["settings"]
     # a target the model misses by far is flagged
     extra_bad = '- {id: later, quantity: xbar, date: "2", value: 50, sd: 0.5, source: t}\n'
     bad = validate(gauss(extra=extra_bad), ["mu"], ["A"], cutoff="1", particles=50,

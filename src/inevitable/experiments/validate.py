@@ -53,11 +53,21 @@ class Prediction:
     agree: float  # share of runs that agree with the record (in its range, or within 2 sd)
     n: int
 
+    @property
+    def width(self) -> float:
+        """The interval's width over the record's (its range, or the 4 sd that
+        ``agree`` accepts): how sharp a prediction is, beside whether it covers.
+        An interval a hundred times wider than the record covers it and says
+        little."""
+        t = self.target
+        record = (t.high - t.low) if t.is_range else 4.0 * t.sd
+        return (self.high - self.low) / record if record > 0 else math.inf
+
     def to_dict(self) -> dict[str, Any]:
         return {**self.target.to_dict(), "median": self.median, "low": self.low,
                 "high": self.high, "inside": self.inside,
                 "error": self.error if math.isfinite(self.error) else None,
-                "agree": self.agree, "n": self.n}
+                "agree": self.agree, "width": _finite_or_none(self.width), "n": self.n}
 
 
 @dataclass
@@ -94,6 +104,18 @@ class Validation:
     labels: Mapping[int, str] = field(default_factory=dict, repr=False)
 
     @property
+    def sharpness(self) -> float:
+        """Median width of the 90% intervals over the record's (see Prediction.width)."""
+        widths = [p.width for p in self.predictions if not math.isnan(p.width)]
+        return float(np.median(widths)) if widths else math.nan
+
+    @property
+    def agreeing(self) -> float:
+        """Mean over held-out targets of the share of runs that agree with the record."""
+        return float(np.mean([p.agree for p in self.predictions])) if self.predictions \
+            else math.nan
+
+    @property
     def coverage(self) -> float:
         """Share of held-out targets whose record falls in the 90% predictive interval."""
         if not self.predictions:
@@ -104,7 +126,10 @@ class Validation:
         return {
             "scenario": self.scenario, "cutoff": self.cutoff, "reps": self.reps,
             "seed": self.seed, "interval": LEVEL, "coverage": self.coverage,
+            "sharpness": _finite_or_none(self.sharpness), "agreeing": self.agreeing,
             "calibration": {"targets": [t["id"] for t in self.posterior.targets],
+                            "params": list(self.posterior.params),
+                            "settings": self.posterior.settings,
                             "theory_probabilities": self.posterior.theory_probabilities,
                             "summary": self.posterior.summary(),
                             "epsilons": self.posterior.epsilons,
@@ -133,7 +158,9 @@ class Validation:
                         f"predicted with {self.reps} posterior draws",
                   caption=f"{sum(p.inside for p in self.predictions)} of "
                           f"{len(self.predictions)} records inside the 90% predictive "
-                          "interval; error: |median - record| in sd (or range half-widths)")
+                          f"interval, {self.sharpness:.3g} times the record's width "
+                          f"(median); {self.agreeing:.0%} of runs agree with a record (mean); "
+                          "error: |median - record| in sd (or range half-widths)")
         for col in ("target", "when", "record", "predicted median", "90% interval",
                     "inside", "error", "runs agreeing"):
             t.add_column(col, justify="left" if col in ("target", "when") else "right")
@@ -164,6 +191,10 @@ class Validation:
             parts.append(st)
         parts.extend(f"note: {n}" for n in self.notes)
         return Group(*parts)
+
+
+def _finite_or_none(x: float) -> float | None:
+    return x if math.isfinite(x) else None
 
 
 def _seed(seed: int, i: int) -> int:
@@ -203,8 +234,17 @@ def validate(
     scheduler: str | None = None,
     store: RunStore | str | Path | None = None,
     progress: bool | str = True,
+    screen: int = 0,
+    screen_runs: int = 400,
+    min_fall: float = 0.0,
+    min_ess: float = 0.0,
+    weighting: str = "equal",
 ) -> Validation:
-    """Calibrate on targets to ``cutoff``, predict the others, check convergence in scale."""
+    """Calibrate on targets to ``cutoff``, predict the others, check convergence in scale.
+
+    The calibration's settings are :func:`~inevitable.experiments.calibrate.calibrate`'s,
+    so a validation can test the very method that made a shipped posterior.
+    """
     sc = as_scenario(scenario)
     if isinstance(reps, bool) or not isinstance(reps, int) or reps < 2:
         raise InputError(f"must be a whole number, at least 2; got {reps!r}", "--reps")
@@ -220,7 +260,8 @@ def validate(
             post = calibrate(sc, params, theories, particles=particles,
                              generations=generations, seed=seed, until=cutoff,
                              replicates=replicates, backend=be, store=db, progress=progress,
-                             fixed=fixed, alpha=alpha)
+                             fixed=fixed, alpha=alpha, screen=screen, screen_runs=screen_runs,
+                             min_fall=min_fall, min_ess=min_ess, weighting=weighting)
             used = {t["id"] for t in post.targets}
             held_out = [t for t in tg.all_targets(sc) if t.id not in used]
             if not held_out:
