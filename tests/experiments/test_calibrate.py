@@ -225,6 +225,7 @@ def test_validation_predicts_held_out_targets_and_checks_the_scale():
     assert v.scale.agree
     d = v.to_dict()
     assert d["coverage"] == 1.0 and d["predictions"][0]["id"] == "later"
+    assert "record_low" not in d["predictions"][0]  # a value target keeps value and sd
     # sharpness beside coverage: the interval's width over the record's 4 sd
     assert d["predictions"][0]["width"] == pytest.approx((p.high - p.low) / 2.0)
     assert d["sharpness"] == pytest.approx(p.width) and d["agreeing"] == p.agree

@@ -64,7 +64,11 @@ class Prediction:
         return (self.high - self.low) / record if record > 0 else math.inf
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.target.to_dict(), "median": self.median, "low": self.low,
+        record = self.target.to_dict()
+        if self.target.is_range:  # the record's range, beside the interval's ends
+            record["record_low"] = record.pop("low")
+            record["record_high"] = record.pop("high")
+        return {**record, "median": self.median, "low": self.low,
                 "high": self.high, "inside": self.inside,
                 "error": self.error if math.isfinite(self.error) else None,
                 "agree": self.agree, "width": _finite_or_none(self.width), "n": self.n}
