@@ -244,6 +244,40 @@ def test_the_bloc_forms_from_coalition_logic_not_a_date():
     assert all(r.final["united_opposition_month"] == -1 for r in frozen)
 
 
+def test_removals_follow_the_machine_at_gatherings_after_the_break():
+    """A faction loses its Politburo seats at a gathering, after the one where it
+    broke, once its machine has fallen below removal_share of its peak; the seats
+    follow the machine, so a larger share removes sooner and none is dated."""
+    sim = SC.sim(seed=0)
+    gatherings = {t for t in range(sim.timeline.steps + 1)
+                  if any("gathering" in e.get("set", {}) for e in sim.events_at(t))}
+    assert {42, 45, 66, 82} <= gatherings  # plenums of Jul and Oct 1926, Jul 1928, Nov 1929
+    removed = 0
+    for s in range(12):
+        r = run(seed=s, theory="C")
+        for faction, machine, broke in (("leningrad", "machine_leningrad", "leningrad_break_month"),
+                                        ("right", "machine_right", "right_break_month")):
+            t = r.final[f"{faction}_removal_month"]
+            if t < 0:
+                continue
+            removed += 1
+            assert t in gatherings
+            assert 0 <= r.final[broke] < t
+            peak = r.series[machine][: t + 1].max()
+            assert r.series[machine][t] < SC.values["removal_share"] * peak
+    assert removed >= 6
+    # the share is what decides: removing at any cut (1) is never later than at a deep one
+    for s in range(6):
+        soon, late = run(seed=s, theory="C", removal_share=1.0), run(seed=s, theory="C",
+                                                                   removal_share=0.05)
+        for f in ("leningrad", "right", "left"):
+            a, b = soon.final[f"{f}_removal_month"], late.final[f"{f}_removal_month"]
+            assert a >= 0 and (b < 0 or a <= b), (s, f, a, b)
+    # with coalitions frozen nobody breaks, so no partner is removed
+    frozen = run(seed=1, theory="C", coalitions_on=False)
+    assert frozen.final["leningrad_removal_month"] == frozen.final["right_removal_month"] == -1
+
+
 def test_the_leningrad_group_recants_when_the_bloc_falls_and_stops_voting_with_the_left():
     """After the expulsions the Zinovievists recanted (19 Dec 1927); their machine must
     not go on counting as Opposition delegates at the gatherings of 1928-29."""

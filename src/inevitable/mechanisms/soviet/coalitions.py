@@ -11,8 +11,10 @@ enough, openly at the next plenum or congress (Leningrad, 1925). Two
 factions outside may ally (the United Opposition): once the Left is out and
 willing, a broken partner whose machine the Centre keeps cutting needs
 allies, and the more of its machine it has lost the sooner it takes them;
-no date decides it. Public mobilisation turns
-appointed posts back into elected ones.
+no date decides it. A faction in opposition loses its leaders' Politburo
+seats at a gathering once its machine has been cut low enough, so the order
+of the eliminations is an output too. Public mobilisation turns appointed
+posts back into elected ones.
 """
 
 from __future__ import annotations
@@ -103,6 +105,13 @@ class Coalitions(Mechanism):
                            source="Leningrad broke at the 14th Congress (Dec 1925) and the bloc "
                                   "came in spring 1926 (Broue ch. 31): a lag of months, "
                                   "not a measure"),
+        "removal_share": Param(0.3, "float", low=0.0, high=1.0,
+                               prior=Uniform(low=0.05, high=0.6),
+                               doc="a faction in opposition loses its Politburo seats at a "
+                                   "gathering once its machine is below this share of its peak",
+                               assumption=True,
+                               source="no measure; the dates it must meet are targets "
+                                      "(leningrad-, left- and right-removal-month)"),
         "popularity_weight": Param(1.0, "float", low=0.0, high=10.0,
                                    prior=Uniform(low=0.0, high=3.0),
                                    doc="weight of open support in a faction's threat",
@@ -124,6 +133,12 @@ class Coalitions(Mechanism):
                                         "-1 if none"),
         "united_opposition_month": Output("month index the United Opposition formed, -1 if none"),
         "right_break_month": Output("month index the Right broke with the Centre, -1 if none"),
+        "leningrad_removal_month": Output("month index Leningrad's leaders lost their Politburo "
+                                          "seats, -1 if never"),
+        "right_removal_month": Output("month index the Right's leaders lost their Politburo "
+                                      "seats, -1 if never"),
+        "left_removal_month": Output("month index the Left's leaders lost their Politburo seats, "
+                                     "-1 if never"),
     }
 
     def init(self, sim) -> None:
@@ -140,7 +155,8 @@ class Coalitions(Mechanism):
         self.united = self.alloc("united", (), np.int8, 0)
         self.target = self.alloc("target", (), np.int8, -1)
         self.prestige = self.alloc("prestige", (), np.float64, p.left_prestige_1923)
-        self.months = self.alloc("months", 3, np.int64, -1)  # leningrad, united, right
+        # breaks (leningrad, united, right), then removals (leningrad, right, left)
+        self.months = self.alloc("months", 6, np.int64, -1)
         # factions the Centre has cut down since the last gathering
         self.hit = self.alloc("hit", 4, np.int8, 0)
 
@@ -187,6 +203,12 @@ class Coalitions(Mechanism):
                 target = k.LEFT
             elif strongest_out >= 0 and threat[strongest_out] > p.threat_floor:
                 target = strongest_out
+            elif unseated := [f for f, broke, gone in ((k.LENINGRAD_GROUP, 0, 3), (k.RIGHT, 2, 4))
+                              if self.aligned[f] == 0 and self.months[broke] >= 0
+                              and self.months[gone] < 0]:
+                # a partner that broke openly is cut until it loses its seats, however
+                # weak: leaving a declared rival in the Politburo is not self-enforcing
+                target = max(unseated, key=lambda f: threat[f])
             elif inside:
                 target = max(inside, key=lambda f: threat[f])
         elif self.aligned[k.LEFT] == 0 and not expelled:
@@ -218,6 +240,7 @@ class Coalitions(Mechanism):
                 self.months[slot] = sim.t
         if meets:
             self.hit[:] = 0
+            self._remove(sim.t, expelled)
         # the bloc: a willing Left and a broken Leningrad group that needs allies
         # in proportion to the machine it has lost (draws are counter-based, so drawing
         # only in the months the bloc is possible changes no other number)
@@ -236,6 +259,22 @@ class Coalitions(Mechanism):
             self.united[()] = 0
             self.aligned[k.LENINGRAD_GROUP] = 1
 
+    def _remove(self, t: int, expelled: bool) -> None:
+        """Leaders in opposition lose their Politburo seats at a gathering once
+        the Centre has cut their machine below ``removal_share`` of its peak: the
+        seats follow the machine, not a date (Zinoviev went in July 1926, Trotsky
+        in October 1926, Bukharin in November 1929). A partner is removed only at
+        a gathering after the one where it broke; expelled leaders are off the
+        Politburo at the next gathering whatever their machine."""
+        share = self.p.removal_share
+        for f, broke, slot in ((k.LENINGRAD_GROUP, 0, 3), (k.RIGHT, 2, 4), (k.LEFT, -1, 5)):
+            if self.months[slot] >= 0 or self.aligned[f] == 1:
+                continue
+            if broke >= 0 and not 0 <= self.months[broke] < t:
+                continue
+            if self.machine[f] < share * self.peak[f] or (f == k.LEFT and expelled):
+                self.months[slot] = t
+
     def record(self, sim):
         m = self.machine
         return {"apparatus_control": float(m[k.CENTRE]), "machine_leningrad": float(m[1]),
@@ -248,4 +287,7 @@ class Coalitions(Mechanism):
     def finalize(self, sim):
         return {"leningrad_break_month": int(self.months[0]),
                 "united_opposition_month": int(self.months[1]),
-                "right_break_month": int(self.months[2])}
+                "right_break_month": int(self.months[2]),
+                "leningrad_removal_month": int(self.months[3]),
+                "right_removal_month": int(self.months[4]),
+                "left_removal_month": int(self.months[5])}

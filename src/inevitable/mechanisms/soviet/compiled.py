@@ -111,6 +111,7 @@ SERIES = (
 FINALS = (
     "germany_outcome", "britain_outcome", "china_outcome",
     "leningrad_break_month", "united_opposition_month", "right_break_month",
+    "leningrad_removal_month", "right_removal_month", "left_removal_month",
     "lenin_enrollment", "cadre_peak", "left_turn_month",
     "defeat", "defeat_month", "expulsion_month", "survival", "prevail", "democracy_index",
     "consolidation_index",
@@ -444,7 +445,7 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
     united = 0
     target = -1
     prestige = p.left_prestige_1923
-    months = np.full(3, -1, np.int64)
+    months = np.full(6, -1, np.int64)  # breaks (leningrad, united, right), removals
     hit = np.zeros(4, np.int64)  # cut down since the last gathering
     # -- party ----------
     levy = 0.0
@@ -636,6 +637,11 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
                     strongest_out = f
                 if aligned[f] == 1 and (strongest_in < 0 or threat[f] > threat[strongest_in]):
                     strongest_in = f
+            broken_seated = -1  # coalitions: a partner that broke, still in its seats
+            for f, broke, gone in ((LENINGRAD_GROUP, 0, 3), (RIGHT, 2, 4)):
+                if (aligned[f] == 0 and months[broke] >= 0 and months[gone] < 0
+                        and (broken_seated < 0 or threat[f] > threat[broken_seated])):
+                    broken_seated = f
             swung_left = p.theory == THEORY_T and left > p.swing_level
             if swung_left and machine[RIGHT] > 0.01:
                 target = RIGHT
@@ -643,6 +649,8 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
                 target = LEFT
             elif strongest_out >= 0 and threat[strongest_out] > p.threat_floor:
                 target = strongest_out
+            elif broken_seated >= 0:
+                target = broken_seated
             elif strongest_in >= 0:
                 target = strongest_in
         elif aligned[LEFT] == 0 and not expelled:
@@ -671,6 +679,7 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
                     months[slot] = t
             if ev[EV_MEETS] > 0:
                 hit[:] = 0
+                _remove(months, aligned, machine, peak, p.removal_share, t, expelled)
             need = 1.0 - machine[LENINGRAD_GROUP] / max(peak[LENINGRAD_GROUP], 1e-12)
             if (united == 0 and months[1] < 0 and aligned[LEFT] == 0
                     and aligned[LENINGRAD_GROUP] == 0 and not expelled
@@ -832,21 +841,37 @@ def _run_one(p0, p1, branch_at, keys, plan, prog_rules, rule_code, rule_do, rule
     # -- finals ----------
     for j in range(3):
         fin[j] = max(outcome[j], -1) if outcome[j] != -2 else 0
-    fin[3] = months[0]
-    fin[4] = months[1]
-    fin[5] = months[2]
-    fin[6] = first_levy * scale
-    fin[7] = cadre_peak
-    fin[8] = turn
-    fin[9] = 1 if 0 <= defeat_at <= cutoff else 0
-    fin[10] = defeat_at
-    fin[11] = expelled_at - 1
-    fin[12] = 1 if (cadre_peak > 0 and cadre_count >= p.survival_share * cadre_peak) else 0
-    fin[13] = prevailed
+    for j in range(6):
+        fin[3 + j] = months[j]
+    fin[9] = first_levy * scale
+    fin[10] = cadre_peak
+    fin[11] = turn
+    fin[12] = 1 if 0 <= defeat_at <= cutoff else 0
+    fin[13] = defeat_at
+    fin[14] = expelled_at - 1
+    fin[15] = 1 if (cadre_peak > 0 and cadre_count >= p.survival_share * cadre_peak) else 0
+    fin[16] = prevailed
     fear_end = stats[3, 7] / max(stats[3, 0], 1.0)
     support_end = stats[3, 4] / max(stats[3, 0], 1.0)
-    fin[14] = (1.0 - machine[CENTRE]) * (1.0 - fear_end)
-    fin[15] = machine[CENTRE] * (1.0 - support_end)
+    fin[17] = (1.0 - machine[CENTRE]) * (1.0 - fear_end)
+    fin[18] = machine[CENTRE] * (1.0 - support_end)
+
+
+@nb.njit(cache=True)
+def _remove(months, aligned, machine, peak, share, t, expelled):
+    """Coalitions' ``_remove``: leaders in opposition lose their Politburo seats
+    at a gathering once their machine is below ``share`` of its peak (a partner
+    only after the gathering where it broke; expelled leaders at once)."""
+    for q in range(3):
+        f = LENINGRAD_GROUP if q == 0 else (RIGHT if q == 1 else LEFT)
+        broke = 0 if q == 0 else (2 if q == 1 else -1)
+        slot = 3 + q
+        if months[slot] >= 0 or aligned[f] == 1:
+            continue
+        if broke >= 0 and not (0 <= months[broke] < t):
+            continue
+        if machine[f] < share * peak[f] or (f == LEFT and expelled):
+            months[slot] = t
 
 
 @nb.njit(cache=True)
