@@ -541,6 +541,11 @@ def walk_out_memo(wp_size):
     return memo
 
 
+# Widest workplace whose ready ``walk_out`` counts in one vector pass of this
+# many slots (reading into the next workplace; those slots count for nothing).
+WALK_SPAN = 32
+
+
 @nb.njit(cache=True)
 def walk_out(role, jail, acting, wp_city, wp_size, strike_share, clustering, key, step,
              stats, memo, out):
@@ -568,6 +573,12 @@ def walk_out(role, jail, acting, wp_city, wp_size, strike_share, clustering, key
     The chance depends on the parameters and (ready, present) alone, so it
     is worked out once a run in ``memo`` (:func:`walk_out_memo`; it starts
     again if the parameters differ from those it was filled for).
+
+    A workplace of at most ``WALK_SPAN`` slots is counted in one vector pass
+    of exactly that many (a workplace of 20 would otherwise run the scalar
+    remainder of a vector loop, about three cycles a slot), which also
+    flags its ready slots a byte each; the draws then visit the flagged in
+    slot order. Only the ready draw, as in the plain loop, so no bit changes.
     """
     total = stats.shape[0] - 1
     whole = 0.0
@@ -581,19 +592,41 @@ def walk_out(role, jail, acting, wp_city, wp_size, strike_share, clustering, key
         memo[1] = clustering
         for j in range(2, memo.shape[0]):
             memo[j] = -1.0
-    at_ready = np.empty(max(wp_size, 1), np.int64)  # this workplace's ready slots, in order
+    n_slots = role.shape[0]
+    at_ready = np.empty(max(wp_size, 1), np.int64)  # the plain loop's ready slots, in order
+    flags = _scratch(WALK_SPAN, np.uint8)  # which slots of a workplace are ready (0 or 1)
+    words = flags.view(np.uint64)
     for w in range(wp_city.shape[0]):
         first = w * wp_size
-        ready = 0
-        present = 0
-        for j in range(wp_size):
-            # without branches (who is ready is close to a coin flip): every slot is
-            # written at the end of the list, which grows only past the ready
-            i = first + j
-            free = np.uint8(role[i] != OUTSIDE) & np.uint8(jail[i] == 0)
-            present += free
-            at_ready[ready] = i
-            ready += free & (acting[i] & STRIKE)  # STRIKE is bit 0: a 0/1 count
+        ufirst = np.uint64(first)  # unsigned indices: no negative-index fix-up in the loop
+        # the counts in a fixed-width vector pass where the workplace fits one and
+        # the pass does not run past the array's end
+        if wp_size <= WALK_SPAN and first + WALK_SPAN <= n_slots:
+            # a known trip count: one vector pass, no scalar remainder (the
+            # loop is written here, not in a helper: passing the arrays to an
+            # inlined function costs reference counting at every workplace)
+            fast = True
+            packed = np.int32(0)
+            for j in range(WALK_SPAN):
+                i = ufirst + np.uint64(j)
+                free = (j < wp_size) & (role[i] != OUTSIDE) & (jail[i] == 0)
+                ready_j = free & ((acting[i] & STRIKE) != 0)
+                flags[j] = ready_j
+                packed = np.int32(packed + (np.int32(free) | (np.int32(ready_j) << 16)))
+            ready = packed >> 16
+            present = packed & 0xFFFF
+        else:  # the plain loop (the last workplace, or one wider than WALK_SPAN)
+            fast = False
+            ready = 0
+            present = 0
+            for j in range(wp_size):
+                # without branches (who is ready is close to a coin flip): every slot is
+                # written at the end of the list, which grows only past the ready
+                i = first + j
+                free = np.uint8(role[i] != OUTSIDE) & np.uint8(jail[i] == 0)
+                present += free
+                at_ready[ready] = i
+                ready += free & (acting[i] & STRIKE)  # STRIKE is bit 0: a 0/1 count
         if ready == 0:
             continue
         share = float(ready) / float(present)
@@ -609,12 +642,25 @@ def walk_out(role, jail, acting, wp_city, wp_size, strike_share, clustering, key
         else:
             chance, per_walker = local_strike(share, strike_share, clustering)
         walkers = 0
-        for r in range(ready):
-            i = at_ready[r]
-            if uniform(key, step, i, 0) < chance:
-                walkers += 1
-            else:
-                acting[i] &= ~STRIKE
+        if fast:
+            # the ready in slot order: a flag is a byte 1, so the lowest set bit
+            # of a word of eight is the next ready slot (as in ``organise``)
+            for q in range((wp_size + 7) // 8):
+                word = words[q]
+                while word != 0:
+                    i = first + 8 * q + (trailing_zeros(word) >> 3)
+                    word &= word - np.uint64(1)
+                    if uniform(key, step, i, 0) < chance:
+                        walkers += 1
+                    else:
+                        acting[i] &= ~STRIKE
+        else:
+            for r in range(ready):
+                i = at_ready[r]
+                if uniform(key, step, i, 0) < chance:
+                    walkers += 1
+                else:
+                    acting[i] &= ~STRIKE
         if walkers > 0:
             c = wp_city[w]
             stats[c, C_STRIKING] += float(walkers)
