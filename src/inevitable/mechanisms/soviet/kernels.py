@@ -693,6 +693,13 @@ def _whole(x):
 SCREEN = 512
 
 
+@nb.njit(inline="always", cache=True)
+def _draw_bound(p):
+    """ceil(p 2**53) within [0, 2**53], as a float64: a uniform() draw u = b 2**-53
+    (b its 53 bits) is below p exactly when b is below this."""
+    return min(np.ceil(p * 9007199254740992.0), 9007199254740992.0) if p > 0.0 else 0.0
+
+
 @nb.njit(cache=True)
 def repress(
     role, city, workplace, acting, jail, fear, cadre, employ, wp_arrests, wp_size,
@@ -732,7 +739,7 @@ def repress(
         p *= police
         # u = b 2**-53 (b the draw's 53 bits) is below p exactly when b is
         # below ceil(p 2**53): the screen compares integers, not floats
-        chance[v] = min(np.ceil(p * 9007199254740992.0), 9007199254740992.0) if p > 0.0 else 0.0
+        chance[v] = _draw_bound(p)
     ch0, ch1, ch2, ch3 = _whole(chance[0]), _whole(chance[1]), _whole(chance[2]), _whole(chance[3])
     ch4, ch5, ch6, ch7 = _whole(chance[4]), _whole(chance[5]), _whole(chance[6]), _whole(chance[7])
     marked = _scratch(SCREEN, np.uint8)
@@ -810,6 +817,14 @@ def organise(
     over a block of slots marks them and the branching part, with its random
     draws, runs on the marked alone, in slot order; what each does, its draws
     and the order of the sums are those of a plain loop over every slot.
+
+    The screen also takes the joining draw (key, step, slot, 1) of every slot
+    and marks an open supporter only if it falls under their chance: about a
+    tenth of the slots are such supporters and few of them join, and one
+    vector hash a slot is cheaper than a branching visit to each of them. A
+    draw does not depend on whether it was needed, and a supporter whose draw
+    fails did nothing in the plain loop, so leaving them unmarked changes no
+    bit (the branching part takes the same draw again for those marked).
     """
     for w in range(wp_cadre.shape[0]):
         wp_cadre[w] = 0.0
@@ -824,6 +839,10 @@ def organise(
     # largest float32 not above it: a float32 comparison, so the screen's
     # lanes stay float32 wide
     join_below = _float32_below(join_sympathy)
+    # the joining draw's screen, as in ``repress``: u = b 2**-53 is below p
+    # exactly when the integer b is below ceil(p 2**53)
+    join_w = _whole(_draw_bound(join_p_worker))
+    join_m = _whole(_draw_bound(join_p_member))
     n_all = role.shape[0]
     for s0 in range(0, n_all, SCREEN):
         n = min(SCREEN, n_all - s0)
@@ -839,7 +858,9 @@ def organise(
             cd = cadre_b[k]
             free = (ro != OUTSIDE) & (jail_b[k] == 0)
             joins_bloc = may_join_bloc & (ro != WORKER) & (city_b[k] == 1)
-            joins = ((acting_b[k] & SUPPORT) != 0) & (sym_b[k] > join_below)
+            b = bits(key, step, s0 + k, 1) >> np.uint64(11)
+            joins = ((acting_b[k] & SUPPORT) != 0) & (sym_b[k] > join_below) \
+                & (b < (join_w if ro == WORKER else join_m))
             hit = free & ((cd == 1) | (cd == 3) | ((cd == 0) & (joins_bloc | joins)))
             marked[k] = hit
             hits = np.int32(hits + hit)
