@@ -541,6 +541,11 @@ def walk_out_memo(wp_size):
     return memo
 
 
+# Widest workplace whose ready ``walk_out`` counts in one vector pass of this
+# many slots (reading into the next workplace; those slots count for nothing).
+WALK_SPAN = 32
+
+
 @nb.njit(cache=True)
 def walk_out(role, jail, acting, wp_city, wp_size, strike_share, clustering, key, step,
              stats, memo, out):
@@ -568,6 +573,12 @@ def walk_out(role, jail, acting, wp_city, wp_size, strike_share, clustering, key
     The chance depends on the parameters and (ready, present) alone, so it
     is worked out once a run in ``memo`` (:func:`walk_out_memo`; it starts
     again if the parameters differ from those it was filled for).
+
+    A workplace of at most ``WALK_SPAN`` slots is counted in one vector pass
+    of exactly that many (a workplace of 20 would otherwise run the scalar
+    remainder of a vector loop, about three cycles a slot), which also
+    flags its ready slots a byte each; the draws then visit the flagged in
+    slot order. Only the ready draw, as in the plain loop, so no bit changes.
     """
     total = stats.shape[0] - 1
     whole = 0.0
@@ -581,19 +592,41 @@ def walk_out(role, jail, acting, wp_city, wp_size, strike_share, clustering, key
         memo[1] = clustering
         for j in range(2, memo.shape[0]):
             memo[j] = -1.0
-    at_ready = np.empty(max(wp_size, 1), np.int64)  # this workplace's ready slots, in order
+    n_slots = role.shape[0]
+    at_ready = np.empty(max(wp_size, 1), np.int64)  # the plain loop's ready slots, in order
+    flags = _scratch(WALK_SPAN, np.uint8)  # which slots of a workplace are ready (0 or 1)
+    words = flags.view(np.uint64)
     for w in range(wp_city.shape[0]):
         first = w * wp_size
-        ready = 0
-        present = 0
-        for j in range(wp_size):
-            # without branches (who is ready is close to a coin flip): every slot is
-            # written at the end of the list, which grows only past the ready
-            i = first + j
-            free = np.uint8(role[i] != OUTSIDE) & np.uint8(jail[i] == 0)
-            present += free
-            at_ready[ready] = i
-            ready += free & (acting[i] & STRIKE)  # STRIKE is bit 0: a 0/1 count
+        ufirst = np.uint64(first)  # unsigned indices: no negative-index fix-up in the loop
+        # the counts in a fixed-width vector pass where the workplace fits one and
+        # the pass does not run past the array's end
+        if wp_size <= WALK_SPAN and first + WALK_SPAN <= n_slots:
+            # a known trip count: one vector pass, no scalar remainder (the
+            # loop is written here, not in a helper: passing the arrays to an
+            # inlined function costs reference counting at every workplace)
+            fast = True
+            packed = np.int32(0)
+            for j in range(WALK_SPAN):
+                i = ufirst + np.uint64(j)
+                free = (j < wp_size) & (role[i] != OUTSIDE) & (jail[i] == 0)
+                ready_j = free & ((acting[i] & STRIKE) != 0)
+                flags[j] = ready_j
+                packed = np.int32(packed + (np.int32(free) | (np.int32(ready_j) << 16)))
+            ready = packed >> 16
+            present = packed & 0xFFFF
+        else:  # the plain loop (the last workplace, or one wider than WALK_SPAN)
+            fast = False
+            ready = 0
+            present = 0
+            for j in range(wp_size):
+                # without branches (who is ready is close to a coin flip): every slot is
+                # written at the end of the list, which grows only past the ready
+                i = first + j
+                free = np.uint8(role[i] != OUTSIDE) & np.uint8(jail[i] == 0)
+                present += free
+                at_ready[ready] = i
+                ready += free & (acting[i] & STRIKE)  # STRIKE is bit 0: a 0/1 count
         if ready == 0:
             continue
         share = float(ready) / float(present)
@@ -609,12 +642,25 @@ def walk_out(role, jail, acting, wp_city, wp_size, strike_share, clustering, key
         else:
             chance, per_walker = local_strike(share, strike_share, clustering)
         walkers = 0
-        for r in range(ready):
-            i = at_ready[r]
-            if uniform(key, step, i, 0) < chance:
-                walkers += 1
-            else:
-                acting[i] &= ~STRIKE
+        if fast:
+            # the ready in slot order: a flag is a byte 1, so the lowest set bit
+            # of a word of eight is the next ready slot (as in ``organise``)
+            for q in range((wp_size + 7) // 8):
+                word = words[q]
+                while word != 0:
+                    i = first + 8 * q + (trailing_zeros(word) >> 3)
+                    word &= word - np.uint64(1)
+                    if uniform(key, step, i, 0) < chance:
+                        walkers += 1
+                    else:
+                        acting[i] &= ~STRIKE
+        else:
+            for r in range(ready):
+                i = at_ready[r]
+                if uniform(key, step, i, 0) < chance:
+                    walkers += 1
+                else:
+                    acting[i] &= ~STRIKE
         if walkers > 0:
             c = wp_city[w]
             stats[c, C_STRIKING] += float(walkers)
@@ -645,6 +691,13 @@ def _whole(x):
 # Slots screened at a time by the branch-free pre-passes of ``repress`` and
 # ``organise`` (their buffers live on the stack).
 SCREEN = 512
+
+
+@nb.njit(inline="always", cache=True)
+def _draw_bound(p):
+    """ceil(p 2**53) within [0, 2**53], as a float64: a uniform() draw u = b 2**-53
+    (b its 53 bits) is below p exactly when b is below this."""
+    return min(np.ceil(p * 9007199254740992.0), 9007199254740992.0) if p > 0.0 else 0.0
 
 
 @nb.njit(cache=True)
@@ -686,7 +739,7 @@ def repress(
         p *= police
         # u = b 2**-53 (b the draw's 53 bits) is below p exactly when b is
         # below ceil(p 2**53): the screen compares integers, not floats
-        chance[v] = min(np.ceil(p * 9007199254740992.0), 9007199254740992.0) if p > 0.0 else 0.0
+        chance[v] = _draw_bound(p)
     ch0, ch1, ch2, ch3 = _whole(chance[0]), _whole(chance[1]), _whole(chance[2]), _whole(chance[3])
     ch4, ch5, ch6, ch7 = _whole(chance[4]), _whole(chance[5]), _whole(chance[6]), _whole(chance[7])
     marked = _scratch(SCREEN, np.uint8)
@@ -764,6 +817,14 @@ def organise(
     over a block of slots marks them and the branching part, with its random
     draws, runs on the marked alone, in slot order; what each does, its draws
     and the order of the sums are those of a plain loop over every slot.
+
+    The screen also takes the joining draw (key, step, slot, 1) of every slot
+    and marks an open supporter only if it falls under their chance: about a
+    tenth of the slots are such supporters and few of them join, and one
+    vector hash a slot is cheaper than a branching visit to each of them. A
+    draw does not depend on whether it was needed, and a supporter whose draw
+    fails did nothing in the plain loop, so leaving them unmarked changes no
+    bit (the branching part takes the same draw again for those marked).
     """
     for w in range(wp_cadre.shape[0]):
         wp_cadre[w] = 0.0
@@ -778,6 +839,10 @@ def organise(
     # largest float32 not above it: a float32 comparison, so the screen's
     # lanes stay float32 wide
     join_below = _float32_below(join_sympathy)
+    # the joining draw's screen, as in ``repress``: u = b 2**-53 is below p
+    # exactly when the integer b is below ceil(p 2**53)
+    join_w = _whole(_draw_bound(join_p_worker))
+    join_m = _whole(_draw_bound(join_p_member))
     n_all = role.shape[0]
     for s0 in range(0, n_all, SCREEN):
         n = min(SCREEN, n_all - s0)
@@ -793,7 +858,9 @@ def organise(
             cd = cadre_b[k]
             free = (ro != OUTSIDE) & (jail_b[k] == 0)
             joins_bloc = may_join_bloc & (ro != WORKER) & (city_b[k] == 1)
-            joins = ((acting_b[k] & SUPPORT) != 0) & (sym_b[k] > join_below)
+            b = bits(key, step, s0 + k, 1) >> np.uint64(11)
+            joins = ((acting_b[k] & SUPPORT) != 0) & (sym_b[k] > join_below) \
+                & (b < (join_w if ro == WORKER else join_m))
             hit = free & ((cd == 1) | (cd == 3) | ((cd == 0) & (joins_bloc | joins)))
             marked[k] = hit
             hits = np.int32(hits + hit)
