@@ -5,7 +5,7 @@
 >>> run = sc.run(seed=1)
 """
 
-__version__ = "0.3.0"
+__version__ = "0.3.1"
 
 from inevitable.engine import Mechanism, Output, Param, RunResult, Sim, Snapshot, Timeline
 from inevitable.errors import InputError

@@ -48,6 +48,7 @@ from llvmlite import ir
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from inevitable.engine.jitcache import follow
 from inevitable.engine.rng import uniform
 
 # Cell values, packed counts of (empty, active, cop).
@@ -822,3 +823,6 @@ def remove_cops(pre, occ, px, py, width, height, pad, n_cit, n_remove, key, step
                 break
             j -= 1
 
+
+
+follow(__name__, "inevitable.engine.rng")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from inevitable.engine.jitcache import follow
 from inevitable.engine.mechanism import Mechanism, Output
 from inevitable.engine.params import Param, Uniform
 from inevitable.engine.registry import register, register_runner
@@ -117,3 +118,4 @@ def run_compiled(sc, runs) -> list[tuple[dict[str, np.ndarray], dict]]:
 
 
 register_runner(("toy-hazard",), run_compiled)
+follow(__name__, "inevitable.engine.rng")

@@ -29,6 +29,7 @@ import math
 import numba as nb
 import numpy as np
 
+from inevitable.engine.jitcache import follow
 from inevitable.engine.rng import normal, uniform
 from inevitable.mechanisms.soviet.kernels import (
     C_ACTING,
@@ -954,3 +955,6 @@ def _record(out, t, hardship_city, unemployment, grain, nepmen, hope, line, chos
     out[49, t] = 1.0 if expelled_at > 0 else 0.0
     out[50, t] = 1.0 if defeat_at >= 0 else 0.0
     out[51, t] = deported
+
+
+follow(__name__, "inevitable.mechanisms.soviet.kernels", "inevitable.engine.rng")

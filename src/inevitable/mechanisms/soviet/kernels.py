@@ -20,6 +20,7 @@ from numba.core import cgutils, errors
 from numba.cpython.unsafe.numbers import trailing_zeros
 from numba.extending import intrinsic
 
+from inevitable.engine.jitcache import follow
 from inevitable.engine.rng import bits, uniform
 
 WORKER, OLD_MEMBER, RECRUIT, OFFICIAL, OUTSIDE = 0, 1, 2, 3, 255
@@ -986,3 +987,6 @@ def admit(role, employ, sympathy, wp_size, key, step, p_worker, p_outside, max_s
 
 def empty_stats() -> np.ndarray:
     return np.zeros((4, N_STATS), dtype=np.float64)
+
+
+follow(__name__, "inevitable.engine.rng")
