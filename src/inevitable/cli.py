@@ -157,7 +157,8 @@ MinEss = Annotated[float, typer.Option(
     help="stop once a generation's effective sample size falls below this; keep the one "
          "before")]
 Weighting = Annotated[str, typer.Option(
-    help="the distance: equal (RMS of the standardised errors) or information (each target "
+    help="the distance: equal (RMS of the standardised errors, at the weights the targets "
+         "declare, 1 unless they say) or information (each target "
          "scaled by its spread in the screen and weighted by what the calibrated parameters "
          "explain of it; needs --screen)")]
 Replicates = Annotated[int, typer.Option(help="runs averaged per particle")]
@@ -366,6 +367,10 @@ def calibrate_cmd(
     results: Results = Path("results"),
     out_file: Annotated[Path, typer.Option("--out", help="where to save the posterior "
                                                          "(.json)")] = Path("posterior.json"),
+    budget: Annotated[int | None, typer.Option(
+        help="runs the whole calibration may make, the screen's included: printed with its "
+             "time before it starts; a generation that would need more is dropped and the "
+             "one before kept")] = None,
 ) -> None:
     """ABC-SMC calibration against the scenario's targets, with the theories' posterior."""
     from inevitable.experiments.calibrate import calibrate
@@ -376,12 +381,24 @@ def calibrate_cmd(
     check_directory(results, "--results")
     command = "inevitable " + " ".join(sys.argv[1:])
     began = time.perf_counter()
+
+    def announce(be) -> None:
+        """Time runs on the calibration's own workers, once its settings passed."""
+        from inevitable.experiments.verdict import run_seconds, study_seconds
+
+        per_run = run_seconds(sc, None, backend=be)
+        minutes = study_seconds(budget, per_run, be.workers) / 60
+        err.print(f"budget: at most {budget:,} runs at {per_run * 1000:.1f} ms each (timed "
+                  f"now on {be.workers} worker(s)), roughly {minutes:.1f} min (less if it "
+                  f"stops sooner; runs already in {results} are reused)", highlight=False)
+
     post = calibrate(sc, _names(params), theories, particles=particles, generations=generations,
                      seed=seed, until=until, replicates=replicates, backend=backend,
                      workers=workers, scheduler=scheduler, store=results, fixed=fixed,
                      progress=_progress(), command=command, nuisance=nuisance,
                      screen=screen, screen_runs=screen_runs, min_fall=min_fall,
-                     min_ess=min_ess, weighting=weighting)
+                     min_ess=min_ess, weighting=weighting, budget=budget,
+                     before_runs=announce if budget is not None else None)
     post.wall_seconds = round(time.perf_counter() - began, 1)
     out.print(post.table())
     with writing(out_file):

@@ -279,3 +279,38 @@ def test_a_prior_override_replaces_the_prior_everywhere_the_study_draws():
     drawn = [d.params["effect"] for d in plan(moved, {"A": 1.0}, 50)]
     assert min(drawn) >= 0.9 and max(drawn) <= 1.0
     assert min(d.params["effect"] for d in plan(sc, {"A": 1.0}, 50)) < 0.9
+
+
+TOY_WITH_TARGETS = """\
+name: toy-cal
+title: toy hazard with targets
+mechanisms: [toy-hazard]
+time: {unit: tick, steps: 24}
+targets:
+- {id: defeat-step, quantity: defeat_step, value: 12, sd: 4, source: t}
+"""
+
+
+def test_calibrate_prints_its_budget_before_it_starts_and_keeps_to_it(cli, tmp_path):
+    out_file = tmp_path / "post.json"
+    (tmp_path / "toy-cal.yaml").write_text(TOY_WITH_TARGETS)
+    code, _, err = cli("calibrate", str(tmp_path / "toy-cal.yaml"), "--particles", "8",
+                       "--generations", "6",
+                       "--budget", "60", *QUICK, "--results", str(tmp_path / "r"),
+                       "--out", str(out_file))
+    assert code == 0, err
+    first = err.splitlines()[0]
+    assert first.startswith("budget: at most 60 runs at ") and "roughly" in first
+    post = json.loads(out_file.read_text())
+    assert post["n_simulations"] <= 60 and post["settings"]["budget"] == 60
+
+
+def test_a_calibration_budget_too_small_is_one_line_and_nothing_runs(cli, tmp_path):
+    (tmp_path / "toy-cal.yaml").write_text(TOY_WITH_TARGETS)
+    code, _, err = cli("calibrate", str(tmp_path / "toy-cal.yaml"), "--particles", "8",
+                         "--budget", "10", *QUICK, "--results", str(tmp_path / "r"),
+                         "--out", str(tmp_path / "p.json"))
+    assert code == 2
+    assert err == ("error: --budget: must allow at least 16 runs (the screen and a first "
+                   "generation of 8 particles x 1 replicate(s)); got 10\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["toy-cal.yaml"]

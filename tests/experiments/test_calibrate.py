@@ -479,6 +479,50 @@ def test_an_information_weighted_calibration_keeps_its_weights_and_uses_them():
                                         **NUIS_KW).settings
 
 
+def test_a_declared_target_weight_counts_its_squared_error_that_many_times():
+    sc = gauss(1.0, s=1.0)
+    heavy = parse(sc.text.replace("value: 1.0, sd: 0.5,", "value: 1.0, sd: 0.5, weight: 3,"),
+                  "gauss.yaml")
+    kw = dict(theories="A", particles=30, generations=2, seed=3, backend="serial",
+              progress=False)
+    post = calibrate(heavy, ["mu"], **kw)
+    assert post.settings["weighting"]["kind"] == "declared"
+    assert [r[:2] for r in post.settings["weighting"]["targets"]] == [["xbar", 3.0],
+                                                                        ["spread", 1.0]]
+    e = post.errors
+    assert np.allclose(post.distances, np.sqrt((3 * e[:, 0] ** 2 + e[:, 1] ** 2) / 4))
+    assert {f["id"]: f["weight"] for f in post.fit()} == {"xbar": 3.0, "spread": 1.0}
+    # at weight 1 everywhere nothing is recorded and the distance is the plain RMS
+    plain = calibrate(sc, ["mu"], **kw)
+    assert "weighting" not in plain.settings
+    assert np.allclose(plain.distances, np.sqrt((plain.errors ** 2).mean(axis=1)))
+
+
+def test_a_run_budget_drops_the_generation_it_cannot_finish_and_keeps_the_ones_before():
+    kw = dict(theories="A", particles=30, generations=6, seed=4, backend="serial",
+              progress=False)
+    full = calibrate(gauss(1.0), ["mu"], **kw)
+    assert len(full.epsilons) == 6 and full.n_simulations > 300
+    cut = calibrate(gauss(1.0), ["mu"], budget=300, **kw)
+    assert cut.n_simulations <= 300 and cut.settings["budget"] == 300
+    assert "budget ran out" in cut.stopped
+    kept = len(cut.epsilons)
+    assert 1 <= kept < 6
+    # the generations it finished are the full run's, bit for bit: acceptance goes in
+    # proposal order, whatever the size of the rounds
+    assert cut.epsilons == full.epsilons[:kept]
+    assert [h["proposals"] for h in cut.history] == [h["proposals"] for h in full.history[:kept]]
+
+
+@pytest.mark.parametrize("budget", [59, 0, -5])
+def test_a_budget_below_one_generation_is_one_line(budget):
+    with pytest.raises(InputError) as err:
+        calibrate(gauss(1.0), ["mu"], theories="A", particles=30, backend="serial",
+                  progress=False, budget=budget)
+    assert "must allow at least 60 runs" in str(err.value) and "--budget" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
 @pytest.mark.parametrize(("kw", "message"), [
     ({"weighting": "informative", "screen": 1}, "must be one of equal, information"),
     ({"weighting": "information"}, "needs --screen")])

@@ -50,3 +50,26 @@ def test_an_outcome_no_run_reached_is_unreachable_not_zero(toy_runs):
     assert [u["outcome"] for u in found] == ["prevail"]
     assert found[0]["upper_bound"] == pytest.approx(3 / found[0]["runs"])
     assert "not a measured 0%" in found[0]["note"]
+
+
+def test_the_strategy_followed_is_placed_against_the_records_months(toy_runs):
+    from inevitable.experiments.survival import against_record
+
+    sc, res = toy_runs
+    steps = sc.timeline.steps
+    labels = sc.timeline.labels()
+    r = against_record(res, "yield", "defeat_step", "defeat-step", 5, 9, labels)
+    first = int(min(f["defeat_step"] for row in res.finals["yield"] for f in row
+                    if f["defeat_step"] >= 0))
+
+    def alive(t: int) -> float:  # the geometric law of 'yield' (hazard 0.05 in A and B)
+        return (1 - 0.05) ** (t - first + 1) if t >= first else 1.0
+
+    assert r["runs"] == 4000 and (r["low"], r["high"]) == (labels[5], labels[9])
+    assert r["before"] == pytest.approx(1 - alive(4), abs=0.03)
+    assert r["within"] == pytest.approx(alive(4) - alive(9), abs=0.03)
+    assert r["never"] == pytest.approx(alive(steps - 1), abs=0.03)
+    assert r["before_by_half_a_year"] == 0.0  # nothing can come six steps before step 5
+    late = against_record(res, "yield", "defeat_step", "defeat-step", 12, 14, labels)
+    assert late["before_by_half_a_year"] == pytest.approx(1 - alive(5), abs=0.03)
+    assert r["before"] + r["within"] + r["after"] + r["never"] == pytest.approx(1.0, abs=1e-12)

@@ -192,3 +192,18 @@ def test_the_flagship_bounds_its_cadre_by_the_largest_sourced_figure():
     b = {x.id: x for x in scenario("soviet-1923").spec.bounds}["cadre-at-most-100k"]
     assert (b.final, b.max, b.min) == ("cadre_peak", 100_000, None)
     assert "100,000" in b.source and "Broue" in b.source and "Deutscher" in b.source
+
+
+def test_a_target_weight_must_be_positive_and_is_named_with_its_line():
+    text = GOOD + textwrap.dedent("""\
+        targets:
+        - id: count
+          quantity: active
+          value: 5
+          sd: 1
+          weight: 0
+          source: test
+        """)
+    msg = _err(text)
+    assert msg.startswith("s.yaml:") and "targets.0.weight" in msg and "greater than 0" in msg
+    assert parse(text.replace("weight: 0", "weight: 2.5"), "s.yaml").spec.targets[0].weight == 2.5

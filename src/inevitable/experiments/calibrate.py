@@ -37,7 +37,7 @@ from __future__ import annotations
 import hashlib
 import math
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -373,6 +373,17 @@ def _check_settings(particles: int, generations: int, replicates: int, seed: int
         raise InputError(f"must be between 0 and 1; got {alpha!r}", "--alpha")
 
 
+def check_budget(budget: int, particles: int, generations: int, replicates: int, seed: int,
+                 screen_runs: int = 0, alpha: float = 0.5) -> None:
+    """Refuse a run budget too small for the screen and one generation, in one line."""
+    _check_settings(particles, generations, replicates, seed, alpha)
+    least = screen_runs + math.ceil(particles / alpha) * replicates
+    if isinstance(budget, bool) or not isinstance(budget, int) or budget < least:
+        raise InputError(f"must allow at least {least:,} runs (the screen and a first "
+                         f"generation of {particles} particles x {replicates} replicate(s)); "
+                         f"got {budget!r}", "--budget")
+
+
 def calibrate(
     scenario: Scenario | str | Path,
     params: Sequence[str] | str | None = None,
@@ -398,6 +409,8 @@ def calibrate(
     min_fall: float = 0.0,
     min_ess: float = 0.0,
     weighting: str = "equal",
+    budget: int | None = None,
+    before_runs: Callable[[Any], None] | None = None,
 ) -> Posterior:
     """Calibrate ``params`` and choose among ``theories`` by ABC-SMC on the targets.
 
@@ -425,10 +438,17 @@ def calibrate(
     stop once a generation's effective sample size falls below this, and
     keep the generation before (in many dimensions the importance weights
     can collapse onto a few particles as the tolerance tightens).
-    ``weighting``: ``equal`` (the RMS of the standardised errors) or
+    ``weighting``: ``equal`` (the RMS of the standardised errors, each
+    squared error at the weight its target declares, 1 unless it says) or
     ``information`` (each target scaled by its spread in the screen and
     weighted by what the calibrated parameters explain of it; needs
-    ``screen``; :mod:`.distance`).
+    ``screen``; :mod:`.distance`). ``budget``: the runs the whole
+    calibration may make, the screen's included; a generation that would
+    need more is not finished, and the one before is kept (as when a
+    tolerance can no longer be met), so the wall time is known before it
+    starts. ``before_runs``: called with the backend once every setting has
+    been checked and before the first run (the CLI times runs there to
+    print the budget's minutes).
     """
     sc = as_scenario(scenario)
     _check_settings(particles, generations, replicates, seed, alpha)
@@ -441,6 +461,9 @@ def calibrate(
         raise InputError(f"must be between 0 and the particles ({particles}); got {min_ess!r}",
                          "--min-ess")
     check_kind(weighting)
+    if budget is not None:
+        check_budget(budget, particles, generations, replicates, seed,
+                     screen_runs if screen else 0, alpha)
     if weighting != "equal" and not screen:
         raise InputError("needs --screen: the weights come from the screen's runs",
                          "--weighting")
@@ -460,12 +483,16 @@ def calibrate(
         settings["min_fall"] = min_fall
     if min_ess:
         settings["min_ess"] = min_ess
+    if budget is not None:
+        settings["budget"] = budget
 
     own_store = store is not None and not isinstance(store, RunStore)
     db = RunStore(store) if own_store else store
     computed = 0
     say = _Say(progress)
-    measure = Weighting.equal([t.id for t in chosen])
+    measure = Weighting.equal([t.id for t in chosen], [t.weight for t in chosen])
+    if measure.kind == "declared":
+        settings["weighting"] = measure.to_dict()
 
     def evaluate(gen: int, proposer: Proposer, start: int, stop: int) -> list[_Evaluated]:
         nonlocal computed
@@ -485,6 +512,8 @@ def calibrate(
     try:
         exp = None
         with kept_open(backend, workers, scheduler) as be:
+            if before_runs is not None:
+                before_runs(be)
             if screen:
                 from inevitable.experiments.fitscreen import screen_fit
 
@@ -498,7 +527,7 @@ def calibrate(
                 settings["screen"] = {"calibrated": screen, **fs.to_dict()}
                 if weighting == "information":
                     measure = informed(fs.values, fs.deviations, [t.id for t in chosen],
-                                            list(space.names))
+                                       list(space.names), [t.weight for t in chosen])
                     settings["weighting"] = measure.to_dict()
                     say("calibrate: targets weighted by information; "
                         f"{int(np.sum(measure.weight > 0))} of {len(chosen)} carry weight")
@@ -514,7 +543,8 @@ def calibrate(
                                                           "targets": [t.id for t in chosen]})
             pop, epsilons, history, stopped, n_sims = _smc(
                 space, seed, particles, generations, replicates, alpha, evaluate, say,
-                min_fall, min_ess)
+                min_fall, min_ess,
+                None if budget is None else budget - (fs.runs if screen else 0))
     finally:
         if own_store and db is not None:
             db.close()
@@ -548,9 +578,14 @@ class _Say:
 
 
 def _smc(space: Space, seed: int, particles: int, generations: int, replicates: int,
-         alpha: float, evaluate, say, min_fall: float = 0.0, min_ess: float = 0.0
+         alpha: float, evaluate, say, min_fall: float = 0.0, min_ess: float = 0.0,
+         max_sims: int | None = None
          ) -> tuple[Population, list[float], list[dict], str | None, int]:
-    """The generations of ABC-SMC; ``evaluate`` runs proposals and returns distances."""
+    """The generations of ABC-SMC; ``evaluate`` runs proposals and returns distances.
+
+    ``max_sims``: the runs all generations may make; a round is cut to what is
+    left, and a generation left unfinished is dropped.
+    """
     prev: Population | None = None
     prev_accepted: list[float] = []
     epsilons: list[float] = []
@@ -566,7 +601,12 @@ def _smc(space: Space, seed: int, particles: int, generations: int, replicates: 
         eps = epsilons[-1] if epsilons else math.inf
         if gen > 0:
             eps = _next_epsilon(prev_accepted, alpha)
+        out_of_budget = False
         while len(accepted) < particles and tried < cap:
+            left = None if max_sims is None else (max_sims - n_sims) // replicates
+            if left is not None and left <= 0:
+                out_of_budget = True
+                break
             need = particles - len(accepted)
             if gen == 0 and tried == 0:
                 size = particles  # the pilot: its distances set the first tolerance
@@ -575,6 +615,8 @@ def _smc(space: Space, seed: int, particles: int, generations: int, replicates: 
                 # a round too short only costs another round
                 size = math.ceil(need / max(rate, 1.0 / cap))
                 size = max(min(size, 10 * particles, cap - tried), min(need, cap - tried), 1)
+            if left is not None and not (gen == 0 and tried == 0):
+                size = min(size, left)  # the pilot always fits: the budget was checked
             batch = evaluate(gen, proposer, tried, tried + size)
             tried += size
             n_sims += size * replicates
@@ -592,7 +634,9 @@ def _smc(space: Space, seed: int, particles: int, generations: int, replicates: 
                     accepted.append((e, b))
             rate = max(len(accepted), 0.5) / tried
         if len(accepted) < particles:
-            stopped = (f"generation {gen + 1} accepted only {len(accepted)} of {tried} "
+            stopped = (f"the budget ran out in generation {gen + 1}, after {n_sims:,} runs "
+                       f"of the generations; kept generation {gen}" if out_of_budget else
+                       f"generation {gen + 1} accepted only {len(accepted)} of {tried} "
                        f"proposals within tolerance {eps:.4g}; kept generation {gen}")
             if prev is None:
                 raise InputError(f"calibration failed: {stopped}")

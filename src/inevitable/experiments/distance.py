@@ -76,9 +76,13 @@ class Weighting:
     scale: np.ndarray
 
     @classmethod
-    def equal(cls, targets: Sequence[str]) -> Weighting:
+    def equal(cls, targets: Sequence[str], declared: Sequence[float] | None = None) -> Weighting:
+        """Every target in its record's units, at the weight the scenario declares
+        (``declared``; 1 each when None). Kind ``equal`` when all are 1, else ``declared``."""
         n = len(targets)
-        return cls("equal", tuple(targets), np.ones(n), np.ones(n))
+        w = np.ones(n) if declared is None else np.asarray(declared, dtype=float)
+        kind = "equal" if np.all(w == 1.0) else "declared"
+        return cls(kind, tuple(targets), w, np.ones(n))
 
     def __call__(self, errs: Sequence[float]) -> float:
         """A run's distance: the weighted RMS of its scaled errors (inf if a weighed
@@ -137,17 +141,21 @@ def explained(values: Mapping[str, np.ndarray], outputs: np.ndarray,
 
 
 def informed(values: Mapping[str, np.ndarray], deviations: np.ndarray,
-             targets: Sequence[str], names: Sequence[str]) -> Weighting:
+             targets: Sequence[str], names: Sequence[str],
+             declared: Sequence[float] | None = None) -> Weighting:
     """The information weighting from a screen's runs (see the module doc).
 
     ``values``: each parameter's drawn values; ``deviations``: (runs,
     targets) simulated values from the record, signed, in the error's units
     (:meth:`~inevitable.experiments.targets.Target.deviation`), non-finite
     ones already replaced by a large finite value; ``names``: the calibrated
-    parameters.
+    parameters; ``declared``: the scenario's own weights, which multiply the
+    information weights (a declared choice stays a choice under either kind).
     """
     scale = spread(deviations)
     weight = explained(values, deviations, names)
+    if declared is not None:
+        weight = weight * np.asarray(declared, dtype=float)
     weight = np.where(scale > 0, weight, 0.0)  # a target that never moves tells nothing
     if not np.any(weight > 0):
         raise InputError("no target's error follows the calibrated parameters in the screen; "

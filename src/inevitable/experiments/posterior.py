@@ -224,8 +224,8 @@ class Posterior:
         Weighted median standardised error per target (0 = on the record or
         inside its range; 1 = one sd, or one half-width outside the range):
         the targets the model cannot meet drive an equal-weighted distance,
-        and the posterior, most. Under the information weighting each entry
-        also carries the target's ``weight`` in the distance.
+        and the posterior, most. Under a declared or information weighting
+        each entry also carries the target's ``weight`` in the distance.
         """
         weights = {row[0]: row[1] for row in
                    self.settings.get("weighting", {}).get("targets", [])}
@@ -253,8 +253,8 @@ class Posterior:
                   caption=f"tolerance by generation: {eps}; acceptance: {acc}; "
                           f"{len(self.targets)} targets (worst met: {worst}); "
                           f"ESS {self.ess:.0f}"
-                          + ("; targets weighted by information" if "weighting" in self.settings
-                             else "")
+                          + (f"; targets weighted ({self.settings['weighting']['kind']})"
+                             if "weighting" in self.settings else "")
                           + (f"; stopped: {self.stopped}" if self.stopped else ""))
         for col in ("quantity", "posterior mean", "sd", "sd / prior sd",
                     "95% credible interval", "prior"):

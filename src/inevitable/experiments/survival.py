@@ -72,6 +72,33 @@ def survival(res: Averaged, outcome: str, steps: int, labels: list[str],
     return {"time": name, "labels": labels, "cutoff": cutoff, "curves": curves}
 
 
+def against_record(res: Averaged, strategy: str, name: str, target_id: str,
+                   low: float, high: float, labels: Sequence[str]) -> dict[str, Any]:
+    """When the runs of ``strategy`` (the one followed) met the outcome, against the
+    record's months ``low`` .. ``high`` of it (a target on the time final ``name``).
+
+    Pooled over every draw, so over theories as the headline weighs them. It
+    says why a chance that the record puts at 1 comes out below 1: the share
+    defeated before the record's months (and more than six steps before), in
+    them, after them, or never.
+    """
+    rows = list(range(len(res.draws)))
+    t = _times(res, strategy, name, rows)
+    met = t >= 0
+
+    def label(m: float) -> str:
+        i = int(m)
+        return labels[i] if 0 <= i < len(labels) else str(i)
+
+    return {"strategy": strategy, "target": target_id, "time": name, "runs": int(t.size),
+            "low": label(low), "high": label(high),
+            "before": float(np.mean(met & (t < low))),
+            "before_by_half_a_year": float(np.mean(met & (t < low - 6))),
+            "within": float(np.mean(met & (t >= low) & (t <= high))),
+            "after": float(np.mean(met & (t > high))),
+            "never": float(np.mean(~met))}
+
+
 def unreachable(res: Averaged, outcomes: Sequence[str]) -> list[dict[str, Any]]:
     """0/1 outcomes no run of any arm reached, with the rule-of-three bound."""
     out = []

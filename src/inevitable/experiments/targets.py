@@ -50,6 +50,7 @@ class Target:
     event_time: bool  # a month/tick index where -1 means "never"
     never: int  # what -1 is read as for an event time (steps + 1)
     check: bool = False  # held out of every calibration (``use: check``)
+    weight: float = 1.0  # declared weight of its squared error in the calibration's distance
 
     @property
     def probe(self) -> tuple[str, int] | None:
@@ -167,7 +168,7 @@ def all_targets(sc: Scenario) -> list[Target]:
             value, sd, low, high = None, None, float(t.low), float(t.high)
         out.append(Target(t.id, t.quantity, t.date, step, value, sd, low, high,
                           _is_event_time(sc, t.quantity), sc.timeline.steps + 1,
-                          t.use == "check"))
+                          t.use == "check", float(t.weight)))
     return out
 
 

@@ -158,6 +158,9 @@ def _survival(v: dict[str, Any], nums: Numbers) -> Section | None:
              "month (in verdict.json, per strategy and theory); here, how many stood at "
              "the end, and of those spared the outcome, how many were defeated later."),
         unc.survival_table(v, nums)])
+    record = unc.record_paragraph(v, nums)
+    if record:
+        s.blocks.append(Para(record))
     s.blocks += [Para(p) for p in unc.unreachable_paragraphs(v, nums)]
     return s
 

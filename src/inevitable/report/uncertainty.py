@@ -152,6 +152,24 @@ def unreachable_paragraphs(v: dict[str, Any], nums: Numbers) -> list[str]:
     return out
 
 
+def record_paragraph(v: dict[str, Any], nums: Numbers) -> str | None:
+    """Why the strategy followed is not defeated in every run: its runs against the
+    record's own months of the outcome (verdict.json ``survival.record``)."""
+    r = (v.get("survival") or {}).get("record")
+    if not r:
+        return None
+    p = "survival.record"
+    return (f"The record dates the outcome ({r['target']}) to {r['low']} .. {r['high']}. "
+            f"Of the {nums(f'{p}.runs', 'int')} headline runs of '{r['strategy']}', the "
+            f"strategy followed, {nums(f'{p}.within', 'prob')} met it in those months, "
+            f"{nums(f'{p}.before', 'prob')} earlier ({nums(f'{p}.before_by_half_a_year', 'prob')}"
+            f" more than six months earlier), {nums(f'{p}.after', 'prob')} later "
+            f"and {nums(f'{p}.never', 'prob')} never in the run. The calibration fits the "
+            "dates only as well as this, so the chance of the outcome under the strategy "
+            "followed is below the record's certainty by what came too late or never, and "
+            "what came too early is a history other than the one recorded.")
+
+
 def _distinct(nums: Numbers, paths: list[str], kind: Kind) -> str:
     """Several numbers that are usually equal (runs behind paired findings), once each."""
     texts: list[str] = []

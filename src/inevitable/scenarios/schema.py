@@ -149,6 +149,11 @@ class TargetSpec(_Strict):
     check`` holds a figure out of every calibration, so that the record has
     a part the model was never fitted to: validation and the targets' tables
     report it, nothing tunes a parameter to it.
+
+    ``weight`` (1 unless declared) multiplies the target's squared error in
+    the calibration's distance. It is a choice, not a figure: the scenario
+    says in ``note`` why one piece of the record should count more than
+    another (for example, because the question asked reads it).
     """
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
@@ -159,6 +164,7 @@ class TargetSpec(_Strict):
     sd: float | None = Field(default=None, gt=0)
     low: float | None = None
     high: float | None = None
+    weight: float = Field(default=1.0, gt=0, le=100)
     source: str
     note: str | None = None
 
