@@ -373,10 +373,10 @@ def _check_settings(particles: int, generations: int, replicates: int, seed: int
         raise InputError(f"must be between 0 and 1; got {alpha!r}", "--alpha")
 
 
-def check_budget(budget: int, particles: int, generations: int, replicates: int, seed: int,
-                 screen_runs: int = 0, alpha: float = 0.5) -> None:
-    """Refuse a run budget too small for the screen and one generation, in one line."""
-    _check_settings(particles, generations, replicates, seed, alpha)
+def _check_budget(budget: int, particles: int, replicates: int, screen_runs: int,
+                  alpha: float) -> None:
+    """Refuse a run budget too small for the screen and one generation, in one line
+    (after :func:`_check_settings` has checked the other settings)."""
     least = screen_runs + math.ceil(particles / alpha) * replicates
     if isinstance(budget, bool) or not isinstance(budget, int) or budget < least:
         raise InputError(f"must allow at least {least:,} runs (the screen and a first "
@@ -462,8 +462,7 @@ def calibrate(
                          "--min-ess")
     check_kind(weighting)
     if budget is not None:
-        check_budget(budget, particles, generations, replicates, seed,
-                     screen_runs if screen else 0, alpha)
+        _check_budget(budget, particles, replicates, screen_runs if screen else 0, alpha)
     if weighting != "equal" and not screen:
         raise InputError("needs --screen: the weights come from the screen's runs",
                          "--weighting")

@@ -103,8 +103,10 @@ FAN_SERIES = ("sympathy", "public_support", "cadre", "fear", "strikes")
 def _record_of(sc, time_final: str | None) -> tuple[str, float, float] | None:
     """The fitted target that dates the outcome (id, first and last month), if any:
     a range as given, a value as value +- sd."""
+    if time_final is None:
+        return None
     for t in sc.spec.targets:
-        if time_final is None or t.quantity != time_final or t.use != "fit":
+        if t.quantity != time_final or t.use != "fit":
             continue
         if t.low is not None and t.high is not None:
             return t.id, float(t.low), float(t.high)
