@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 
+import numpy as np
 import pytest
 
 from inevitable.errors import InputError
@@ -67,6 +68,30 @@ def test_store_keeps_series_when_asked(tmp_path):
     with RunStore(tmp_path) as db:
         stored = db.series(key)
     assert (stored["alive"] == res.series[key]["alive"]).all()
+
+
+def test_series_read_back_in_bulk_are_the_computed_ones_bit_for_bit(tmp_path):
+    """Many runs across several batch files, read in one call, and probes reused."""
+    sc = scenario("toy")
+    specs = [RunSpec(params={"strategy": s}, seed=i) for i in range(9) for s in ("yield", "resist")]
+    first = sweep(sc, specs, backend="serial", store=tmp_path, series=True, batch_size=4,
+                  progress=False)
+    keys = [s.key(sc.hash) for s in specs]
+    with RunStore(tmp_path) as db:
+        assert len(list((tmp_path / "series").glob("*.parquet"))) > 1
+        got = db.series_of([*keys, "no-such-key"])
+        some = db.series_of(keys[:3], names=["alive"])
+    assert set(got) == set(keys)
+    for k in keys:
+        assert set(got[k]) == set(first.series[k])
+        for name, arr in first.series[k].items():
+            assert np.array_equal(got[k][name], arr)
+    assert all(set(v) == {"alive"} for v in some.values()) and len(some) == 3
+    probes = [("alive", 0), ("alive", 5)]
+    again = sweep(sc, specs, backend="serial", store=tmp_path, probes=probes, progress=False)
+    assert again.computed == 0
+    assert again.probes == [tuple(float(first.series[k]["alive"][i]) for _, i in probes)
+                            for k in keys]
 
 
 def test_a_results_path_that_is_a_file_is_refused(tmp_path):

@@ -81,7 +81,7 @@ def test_quick_verdict_on_the_flagship_runs_end_to_end(tmp_path):
 
 
 def test_budgets_are_checked():
-    assert budget_of("default").reps == 2000
+    assert budget_of("default").reps == 2400
     assert budget_of(500).name == "custom"
     with pytest.raises(InputError, match="unknown budget"):
         budget_of("huge")

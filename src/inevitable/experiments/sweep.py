@@ -83,9 +83,12 @@ def sweep(
         probe_out: dict[str, tuple[float, ...]] = {}
         keep_series = series or (bool(probes) and db is not None)
         if keep_series and db is not None:
+            found = db.series_of(have, None if series else [n for n, _ in probes])
             for k in list(have):
+                stored = found.get(k)
                 try:
-                    stored = db.series(k)
+                    if stored is None:
+                        raise KeyError(k)
                     if probes:
                         probe_out[k] = tuple(float(stored[n][i]) for n, i in probes)
                 except (KeyError, IndexError):
