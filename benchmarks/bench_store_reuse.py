@@ -8,7 +8,7 @@ runs with the calibration's own probes into an empty store, then times, on
 the same store and in this run:
 
 1. reading the stored probes back run by run, one ``RunStore.series`` call a
-   run (how ``sweep`` read them before 0.3.2);
+   run (how ``sweep`` read them before commit 6530983);
 2. the same through ``RunStore.series_of``, one read per batch file;
 3. the whole second ``sweep`` (what a rerun pays), which must reuse every run
    and return the first sweep's probes exactly.

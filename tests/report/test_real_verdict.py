@@ -40,6 +40,18 @@ def test_every_number_of_a_computed_verdict_is_the_same_in_md_and_json(real_repo
     assert assert_md_numbers_are_json_numbers(real_report) > 10
 
 
+def test_the_report_says_where_the_headline_took_its_parameter_values(real_report):
+    """The section on what the headline includes repeats the answer's account, not a
+    fixed sentence that went stale once calibrations carried their nuisance values."""
+    import json
+
+    v = json.loads(real_report["verdict.json"].read_text())
+    drawn = v["answer"]["drawn"].removeprefix("their ")
+    md = real_report["report.md"].read_text()
+    section = md[md.index("## What the headline includes"):]
+    assert f"and its parameter values ({drawn});" in section[:section.index("\n|")]
+
+
 def test_the_computed_report_opens_in_chromium_with_every_figure_drawn(real_report):
     errors, requests, drawn, _ = open_in_chromium(real_report, "verdict-toy.png")
     assert not errors, f"console errors: {errors}"

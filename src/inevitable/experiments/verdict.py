@@ -641,7 +641,7 @@ def _answer(probs, base, best, averaged, variance, final, o, late, favoured,
         numbers.append({"label": f"chance to avoid {o} with {final.best} adopted at "
                                  f"{final.branch}{th}", **late.to_dict()})
     return {"headline": headline, "sentences": [s1, s2], "numbers": numbers,
-            "averaged": averaged, "variance": variance}
+            "averaged": averaged, "variance": variance, "drawn": drawn}
 
 
 def _identification(sc, post, sens: dict[str, Any]) -> list[str]:

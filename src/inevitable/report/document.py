@@ -105,10 +105,13 @@ def _answer(v: dict[str, Any], nums: Numbers) -> Section:
 def _averaged(v: dict[str, Any], nums: Numbers) -> Section | None:
     if not v["answer"].get("averaged"):
         return None
+    # the answer says where the values came from; a verdict.json written before it
+    # did drew the calibrated parameters from the posterior and the rest from priors
+    drawn = v["answer"].get("drawn", "the calibrated ones from that theory's posterior, "
+                            "every other uncertain one from its prior").removeprefix("their ")
     return Section("averaged", "What the headline includes", [
         Para("Every run of the headline draws a theory (in proportion to its posterior "
-             "probability), the calibrated parameters from that theory's posterior and "
-             "every other uncertain parameter from its prior; every strategy runs on the "
+             f"probability) and its parameter values ({drawn}); every strategy runs on the "
              "same draws and seeds, so the differences are paired. A number whose 95% "
              "interval is wider than ±3 points is marked too few runs to say, with the runs "
              "it would need."),
