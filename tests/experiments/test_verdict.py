@@ -132,3 +132,64 @@ def test_the_verdict_tells_which_targets_discriminate_and_counts_their_runs(tmp_
     md = (tmp_path / "report.md").read_text()
     assert "## Which targets tell the theories apart?" in md
     assert "| target | record | A | B | reading | log ratio | at least |" in md
+
+
+def test_the_late_check_is_drawn_and_averaged_like_the_headline():
+    """The answer's late number: theories by weight, parameters from their priors.
+
+    On the toy the truth is an integral: under A, resisting from step b cuts
+    the hazard h to h (1 - effect) from then on; under B it changes nothing.
+    Averaged over h ~ U(0, 0.1), effect ~ U(0, 1) and A, B at 1/2 each, the
+    chance to avoid defeat by step 24 is about 0.449 at b = 6, where theory A
+    at the default values alone (what the check once ran) gives 0.511.
+    """
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from inevitable.experiments.sweep import as_scenario
+    from inevitable.experiments.verdict import _late_chance
+
+    b = 6
+    h = np.linspace(0.0, 0.1, 1001)
+    e = np.linspace(0.0, 1.0, 1001)
+    hh, ee = np.meshgrid(h, e)
+    under_a = np.trapezoid(np.trapezoid((1 - hh) ** b * (1 - hh * (1 - ee)) ** (24 - b), e,
+                                        axis=0), h) / 0.1
+    under_b = np.trapezoid((1 - h) ** 24, h) / 0.1
+    truth = 0.5 * under_a + 0.5 * under_b
+    defaults_a = 0.95 ** b * (1 - 0.05 * 0.4) ** (24 - b)
+    point = SimpleNamespace(step=b, best="resist")
+    late = _late_chance(as_scenario("toy"), {"A": 0.5, "B": 0.5}, None, "yield", point,
+                        "defeat", 3000, 11, {"backend": "serial", "progress": False})
+    assert 1500 <= late.n <= 3000 and late.half_width <= 0.03  # sequential: stops when narrow
+    assert late.low <= truth <= late.high
+    assert not late.low <= defaults_a <= late.high
+
+
+@pytest.mark.parametrize(("best", "late", "tail"), [
+    ("historical", (0.24, 0.21, 0.27), "no change of course helped any more"),
+    ("class-struggle", (0.24, 0.21, 0.27), "still open at the last date studied"),
+    ("class-struggle", (0.05, 0.03, 0.07), "all but certain by the end"),
+])
+def test_the_answer_tells_a_late_chance_of_timing_from_one_of_strategy(best, late, tail):
+    """When the best late course is the one followed, what still avoids the outcome
+    is the model's history running late, and the answer must not call it open."""
+    from types import SimpleNamespace
+
+    from inevitable.experiments.stats import Estimate
+    from inevitable.experiments.verdict import _answer
+
+    def num(label, kind, e):
+        return {"label": label, "kind": kind, "estimate": e, "low": e - 0.02,
+                "high": e + 0.02, "runs": 2000}
+
+    averaged = (num("base", "probability", 0.75), num("best", "probability", 0.52),
+                num("difference", "difference", -0.23))
+    a = _answer({"T": 0.3, "C": 0.3, "N": 0.4}, "historical", "class-struggle", averaged, {},
+                SimpleNamespace(branch="1927-11", best=best), "defeat", Estimate(*late, 600),
+                "N")
+    assert a["headline"].startswith("Not inevitable at the start")
+    assert tail in a["headline"]
+    assert ("no strategy did better" in a["sentences"][1]) == (best == "historical")
+    assert "averaged over the theories" in a["sentences"][1]
