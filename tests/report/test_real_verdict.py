@@ -52,6 +52,18 @@ def test_the_report_says_where_the_headline_took_its_parameter_values(real_repor
     assert f"and its parameter values ({drawn});" in section[:section.index("\n|")]
 
 
+def test_the_agency_share_names_the_one_theory_it_was_computed_under(real_report):
+    import json
+
+    v = json.loads(real_report["verdict.json"].read_text())
+    t = v["sensitivity"]["theory"]
+    assert t in v["theories"]["posterior"]
+    md = real_report["report.md"].read_text()
+    section = md[md.index("## Structure or agency?"):]
+    assert f"The design runs under one theory, {t}, the one the calibration favours" in section
+    assert f"so this is {t}'s share, not one averaged over the theories" in section
+
+
 def test_the_computed_report_opens_in_chromium_with_every_figure_drawn(real_report):
     errors, requests, drawn, _ = open_in_chromium(real_report, "verdict-toy.png")
     assert not errors, f"console errors: {errors}"

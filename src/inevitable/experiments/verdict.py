@@ -342,7 +342,7 @@ def _study(sc, b: Budget, seed: int, posterior, outcome, strategies, theories, b
                        theory=favoured, samples=b.sobol, replicates=b.sobol_reps, seed=seed,
                        **common)
     ix = sens.indices[0]
-    sens_dict = _sensitivity_section(sens, ix)
+    sens_dict = {**_sensitivity_section(sens, ix), "theory": favoured}
 
     # 6. scenario discovery for the best alternative
     disc = []

@@ -52,6 +52,14 @@ def agency_paragraphs(v: dict[str, Any], nums: Numbers) -> list[str]:
             f"what the conditions explain on their own, structure ({design}; both levels of "
             "the strategy run on the same seeds). A total index well above the first-order "
             "one means the factor matters through its interactions.")
+    t = s.get("theory")
+    if t is not None and t in v.get("theories", {}).get("posterior", {}):
+        # the design is one theory's: say which, since a theory that shuts the strategy's
+        # channels would read as "structure" what is its own assumption
+        what += (f" The design runs under one theory, {t}, the one the calibration favours "
+                 f"({nums(f'theories.posterior.{t}', 'prob')}), with every parameter but the "
+                 "conditions at its scenario value; the other theories' shares were not "
+                 f"computed, so this is {t}'s share, not one averaged over the theories.")
     a = s["agency"]
     gate = nums("sensitivity.precision", "index")
     share = (f"{nums('sensitivity.agency.estimate', 'index')} "
