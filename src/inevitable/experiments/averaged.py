@@ -121,11 +121,17 @@ def plan(sc: Scenario, weights: Mapping[str | None, float], n_draws: int, *, see
 
 
 def specs_for(draws: Sequence[Draw], strategies: Sequence[str],
-              overrides: Mapping[str, Any] | None = None) -> list[RunSpec]:
-    """Runs of every strategy on every draw and seed: strategy-major, then draw, then seed."""
+              overrides: Mapping[str, Any] | None = None,
+              branch: tuple[int, Mapping[str, Any]] | None = None) -> list[RunSpec]:
+    """Runs of every strategy on every draw and seed: strategy-major, then draw, then seed.
+
+    ``branch``: (step, parameters) applied from that step on, the strategy's
+    history up to it shared by the runs of one draw and seed.
+    """
     extra = dict(overrides or {})
+    step, then = branch if branch is not None else (None, {})
     return [RunSpec(params={**d.params, **extra, **({"theory": d.theory} if d.theory else {}),
-                            "strategy": s}, seed=r)
+                            "strategy": s}, seed=r, branch=step, branch_params=dict(then))
             for s in strategies for d in draws for r in d.seeds]
 
 
@@ -169,9 +175,10 @@ class Averaged:
 
 def run_draws(sc: Scenario, draws: Sequence[Draw], strategies: Sequence[str],
               weights: Mapping[str | None, float], *, overrides: Mapping[str, Any] | None = None,
+              branch: tuple[int, Mapping[str, Any]] | None = None,
               label: str = "posterior predictive", **common: Any) -> Averaged:
     """Run every strategy on every draw (``common``: backend, store, progress...)."""
-    specs = specs_for(draws, strategies, overrides)
+    specs = specs_for(draws, strategies, overrides, branch)
     res = sweep(sc, specs, label=label, **common)
     finals: dict[str, list[list[dict[str, Any]]]] = {}
     i = 0

@@ -28,7 +28,7 @@ import numpy as np
 
 from inevitable import __version__
 from inevitable.errors import InputError
-from inevitable.experiments.averaged import Averaged, plan
+from inevitable.experiments.averaged import Averaged, plan, run_draws
 from inevitable.experiments.compare import numeric_outcomes, strategies_of, theories_of
 from inevitable.experiments.curve import curve
 from inevitable.experiments.definition import definition_runs, outcome_definition
@@ -586,20 +586,15 @@ def _late_chance(sc, weights, post, base, point, outcome, reps, seed, common):
     def run(start: int, n: int) -> Averaged:
         draws = plan(sc, weights, n, seeds=1, seed=seed, start=start, posterior=post,
                      minimum=2)
-        specs = [RunSpec(params={**d.params, **({"theory": d.theory} if d.theory else {}),
-                                 "strategy": base},
-                         seed=d.seeds[0], branch=point.step,
-                         branch_params={"strategy": point.best})
-                 for d in draws]
-        res = sweep(sc, specs, label="late branch", **common)
-        return Averaged(["late"], draws, dict(weights), {"late": [[f] for f in res.finals]},
-                        res.computed)
+        return run_draws(sc, draws, [base], weights,
+                         branch=(point.step, {"strategy": point.best}), label="late branch",
+                         **common)
 
     def width(res: Averaged) -> float:
-        return res.chance("late", outcome).estimate.half_width
+        return res.chance(base, outcome).estimate.half_width
 
     seq = sequential(run, width, max(reps // 2, 2), reps)
-    hit = seq.result.chance("late", outcome).estimate
+    hit = seq.result.chance(base, outcome).estimate
     return Estimate(1.0 - hit.value, 1.0 - hit.high, 1.0 - hit.low, hit.n)
 
 def _fmt(f: dict) -> str:
